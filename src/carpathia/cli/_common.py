@@ -1,0 +1,92 @@
+"""Options and helpers shared by the commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from carpathia.errors import FileNotFound, InputError
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+CRS_OPT = typer.Option(None, "--crs", help="CRS of a raster that carries none, e.g. EPSG:3844.")
+BBOX_OPT = typer.Option(None, "--bbox", help="Area of interest WEST,SOUTH,EAST,NORTH in degrees.")
+CENTER_OPT = typer.Option(None, "--center", help="Centre of the area LAT,LON in degrees (with --radius).")
+RADIUS_OPT = typer.Option(None, "--radius", help="Radius of the area around --center, metres.")
+RES_OPT = typer.Option(None, "--resolution", help="Cell size in metres (default: the DEM's).")
+OVERWRITE_OPT = typer.Option(False, "--overwrite", help="Replace outputs that exist.")
+
+
+def parse_numbers(text: str | None, n: int, what: str, example: str) -> tuple[float, ...] | None:
+    """'47.9,24.1' → (47.9, 24.1); a clear error for anything else."""
+    if text is None:
+        return None
+    parts = [p.strip() for p in str(text).replace(";", ",").split(",")]
+    try:
+        vals = tuple(float(p) for p in parts)
+    except ValueError:
+        vals = ()
+    if len(vals) != n:
+        raise InputError(f"{what} must be {n} comma-separated numbers like {example}, not {text!r}")
+    return vals
+
+
+def parse_latlon(text: str | None, what: str = "--center") -> tuple[float, float] | None:
+    """'LAT,LON' → (lon, lat) for the Python API (which is x-first)."""
+    v = parse_numbers(text, 2, what, "47.93,23.89")
+    if v is None:
+        return None
+    lat, lon = v
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InputError(f"{what} {text!r} is not LAT,LON in degrees (latitude first)")
+    return lon, lat
+
+
+def looks_like_path(text: str) -> bool:
+    return any(c in text for c in "/\\") or Path(text).suffix != ""
+
+
+def load_terrain(
+    source: str,
+    *,
+    crs: str | None = None,
+    bbox: str | None = None,
+    center: str | None = None,
+    radius: float | None = None,
+    resolution: float | None = None,
+):
+    """A region name, a saved terrain (.npz) or DEM file(s) → Terrain."""
+    from carpathia.terrain import Terrain
+    from carpathia.terrain.regions import region_path
+
+    bounds = parse_numbers(bbox, 4, "--bbox", "23.5,47.6,24.5,48.1")
+    ctr = parse_latlon(center)
+    p = Path(source)
+    if p.exists() and p.suffix == ".npz":
+        terrain = Terrain.load(p)
+        _refuse_crop(bounds, ctr, radius, resolution, source)
+        return terrain
+    if p.exists():
+        return Terrain.from_dem(p, crs=crs, bounds=bounds, center=ctr, radius_m=radius, resolution=resolution)
+    if looks_like_path(source):
+        raise FileNotFound(f"{source}: no such file; check the path, or give a region name (carpathia regions)")
+    terrain = Terrain.load(region_path(source))
+    _refuse_crop(bounds, ctr, radius, resolution, source)
+    return terrain
+
+
+def _refuse_crop(bounds, ctr, radius, resolution, source) -> None:
+    if bounds is not None or ctr is not None or radius is not None or resolution is not None:
+        raise InputError(
+            f"{source} is a built region; --bbox/--center/--radius/--resolution apply to DEM files "
+            "(build a new region with 'carpathia region build')"
+        )
+
+
+def print_json(obj: Any) -> None:
+    typer.echo(json.dumps(obj, indent=2, ensure_ascii=False))

@@ -1,0 +1,71 @@
+"""Entry point, error handling and the command tree."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+import typer
+
+from carpathia import __version__
+from carpathia.errors import CarpathiaError
+
+from . import demo, region, terrain
+
+app = typer.Typer(
+    name="carpathia",
+    help="Offline search-and-rescue planning from real terrain and lost-person science.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.add_typer(terrain.app, name="terrain")
+app.add_typer(region.app, name="region")
+app.command("regions")(region.list_cmd)
+app.command("demo")(demo.demo_cmd)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"carpathia {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Offline search-and-rescue planning from real terrain and lost-person science."""
+
+
+def _fail(message: str, code: int) -> None:
+    text = " ".join(str(message).split())  # one line, whatever the message held
+    click.echo(f"error: {text}", err=True)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; bad input gives one line on stderr and exit status 2, never a traceback."""
+    command = typer.main.get_command(app)
+    try:
+        rv = command.main(args=argv, prog_name="carpathia", standalone_mode=False)
+    except CarpathiaError as exc:
+        _fail(str(exc), 2)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()
+        sys.exit(0)
+    except click.ClickException as exc:
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        _fail(exc.format_message() + hint, exc.exit_code)
+    except click.exceptions.Abort:
+        _fail("aborted", 130)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as exc:  # a bug: keep the field user's screen clean, keep the detail on demand
+        if os.environ.get("CARPATHIA_DEBUG"):
+            raise
+        _fail(f"internal error ({type(exc).__name__}: {exc}); rerun with CARPATHIA_DEBUG=1 and report it", 1)
+    sys.exit(rv if isinstance(rv, int) else 0)

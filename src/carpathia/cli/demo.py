@@ -1,0 +1,47 @@
+"""``carpathia demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ._common import OVERWRITE_OPT, console
+from .region import COARSE_NOTE
+
+
+def demo_cmd(
+    out: Path = typer.Option(Path("carpathia-demo"), "--out", help="Folder for the demo's outputs."),
+    overwrite: bool = OVERWRITE_OPT,
+) -> None:
+    """Run the flagship demo on the bundled real data and write its maps and summary."""
+    from carpathia.demo import demo_steps, run_demo
+
+    steps = demo_steps()
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=console, transient=True,
+    ) as progress:
+        task = progress.add_task("carpathia demo", total=len(steps))
+
+        def done(step: str) -> None:
+            progress.update(task, advance=1, description=f"done: {step}")
+
+        result = run_demo(out, overwrite=overwrite, on_step=done)
+    table = Table(title="Bundled regions")
+    for col in ("region", "size", "cell", "elevation (m)", "mean slope", "slope > 30°"):
+        table.add_column(col)
+    for name, s in result.regions.items():
+        e = s["elevation"]
+        table.add_row(
+            name, f"{s['extent_km'][0]:.0f} × {s['extent_km'][1]:.0f} km", f"{s['resolution_m']:g} m",
+            f"{e['min']:.0f} – {e['max']:.0f}", f"{s['slope_deg']['mean']:.1f}°",
+            f"{100 * s['slope_deg']['share_over_30']:.1f} %",
+        )
+    console.print(table)
+    console.print(COARSE_NOTE)
+    console.print(f"Wrote {len(result.files)} files to {result.out_dir}/:")
+    for f in result.files:
+        console.print(f"  {f}")

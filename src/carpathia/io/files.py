@@ -1,0 +1,39 @@
+"""Writing outputs so that nothing half-written is ever left behind."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from carpathia.errors import InputError, OutputExistsError
+
+__all__ = ["atomic_output", "check_output"]
+
+
+def check_output(path: str | os.PathLike, *, overwrite: bool = False, suffixes: tuple[str, ...] = ()) -> Path:
+    """Refuse an output path that exists (unless ``overwrite``) or has the wrong suffix."""
+    p = Path(path)
+    if suffixes and p.suffix.lower() not in suffixes:
+        raise InputError(f"{p}: the output must end in {' or '.join(suffixes)}")
+    if p.is_dir():
+        raise InputError(f"{p} is a folder; give a file name")
+    if p.exists() and not overwrite:
+        raise OutputExistsError(f"{p} exists; pass --overwrite to replace it")
+    return p
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it into place only if the block succeeds."""
+    p = check_output(path, overwrite=overwrite)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.stem}.", suffix=p.suffix)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, p)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
