@@ -28,20 +28,13 @@ SHA256 = {
     "dem/N44W072.hgt": "893b68e241df5f8a8a89fe067c629b78591313f571c77ab610f65efe85b458fa",
     "dem/romania_dem_1km_epsg3844.tif": "aa01547c81aa14db1e2cbb528aad3d60c0de8ca3c920bb9d47668371b810153a",
     "landcover/MCD12C1.A2019001.006.2020220162300.tif": "a253c7643966d99580dacc890fedbe78417ca0dcb4c45845b41b838369c975ad",
-    "vector/ne_10m_rivers_lake_centerlines_21.5-26.5E_46.5-49N.geojson":
-        "ba9149f64d7b8dbe302e38b11e991e34cc1da25846b90104cb3306883c702ca2",
-    "vector/ne_10m_rivers_europe_21.5-26.5E_46.5-49N.geojson":
-        "91cb336e85fda7ee35f194b7934ea680afae28b1d9c99818b96bf700f14c087a",
-    "vector/ne_10m_admin_0_boundary_lines_land_21.5-26.5E_46.5-49N.geojson":
-        "2ec02951630e1485c77b6135f4f05e2795745dcc5532d352636850e85578ef28",
-    "vector/ne_10m_populated_places_simple_21.5-26.5E_46.5-49N.geojson":
-        "2015430acaa4859b8c1a707d2a5203bc87de2eed0170d91a2c8d9a2d3393b22c",
-    "vector/ne_10m_geography_regions_elevation_points_21.5-26.5E_46.5-49N.geojson":
-        "64ac4add1dd4583976f2683b31e23105a97b1dd468497ecdb44fe911fc0b6bba",
-    "vector/ne_10m_lakes_europe_21.5-26.5E_46.5-49N.geojson":
-        "49cc26167139ef0ba6ecacef5b2f74a15bcb0fa56b17c793c37285e09c839d9e",
-    "vector/gshhg_f_rivers_21.5-26.5E_46.5-49N.geojson":
-        "32c8ed5739d8c936f4304a6fdafa1bd1ec4048fb01a93624eeb6d524d63466a0",
+    "vector/ne_10m_rivers_lake_centerlines_21.5-26.5E_46.5-49N.geojson": "ba9149f64d7b8dbe302e38b11e991e34cc1da25846b90104cb3306883c702ca2",
+    "vector/ne_10m_rivers_europe_21.5-26.5E_46.5-49N.geojson": "91cb336e85fda7ee35f194b7934ea680afae28b1d9c99818b96bf700f14c087a",
+    "vector/ne_10m_admin_0_boundary_lines_land_21.5-26.5E_46.5-49N.geojson": "2ec02951630e1485c77b6135f4f05e2795745dcc5532d352636850e85578ef28",
+    "vector/ne_10m_populated_places_simple_21.5-26.5E_46.5-49N.geojson": "2015430acaa4859b8c1a707d2a5203bc87de2eed0170d91a2c8d9a2d3393b22c",
+    "vector/ne_10m_geography_regions_elevation_points_21.5-26.5E_46.5-49N.geojson": "64ac4add1dd4583976f2683b31e23105a97b1dd468497ecdb44fe911fc0b6bba",
+    "vector/ne_10m_lakes_europe_21.5-26.5E_46.5-49N.geojson": "49cc26167139ef0ba6ecacef5b2f74a15bcb0fa56b17c793c37285e09c839d9e",
+    "vector/gshhg_f_rivers_21.5-26.5E_46.5-49N.geojson": "32c8ed5739d8c936f4304a6fdafa1bd1ec4048fb01a93624eeb6d524d63466a0",
 }
 
 # River widths in metres given to lines without a width. These are carpathia's assumptions
@@ -86,42 +79,85 @@ def _tisza_parts(data: Path) -> list[Feature]:
             x1, y1 = part.coords[-1]
             is_viseu = min(abs(x0 - 24.87) + abs(y0 - 47.74), abs(x1 - 24.87) + abs(y1 - 47.74)) < 0.05
             name = "Vișeu" if is_viseu else "Tisza"
-            out.append(Feature(part, {"name": name, "source": "Natural Earth 10m rivers (rivernum 330)",
-                                      "width_m": NAMED_RIVER_WIDTH_M if is_viseu else TISZA_WIDTH_M}))
+            out.append(
+                Feature(
+                    part,
+                    {
+                        "name": name,
+                        "source": "Natural Earth 10m rivers (rivernum 330)",
+                        "width_m": NAMED_RIVER_WIDTH_M if is_viseu else TISZA_WIDTH_M,
+                    },
+                )
+            )
     return out
 
 
 def build_maramures(data: Path, out: Path) -> Path:
     t = Terrain.from_dem(
-        data / "dem/romania_dem_1km_epsg3844.tif", crs="EPSG:3844", bounds=MARAMURES_BBOX,
-        resolution=1000, name="maramures",
+        data / "dem/romania_dem_1km_epsg3844.tif",
+        crs="EPSG:3844",
+        bounds=MARAMURES_BBOX,
+        resolution=1000,
+        name="maramures",
     )
     rivers = _tisza_parts(data)
     for f in _geojson(data, "vector/ne_10m_rivers_europe_21.5-26.5E_46.5-49N.geojson"):
-        rivers.append(Feature(f.geometry, {"name": f.properties.get("name"), "source": "Natural Earth 10m rivers Europe",
-                                           "width_m": NAMED_RIVER_WIDTH_M}))
+        rivers.append(
+            Feature(
+                f.geometry,
+                {
+                    "name": f.properties.get("name"),
+                    "source": "Natural Earth 10m rivers Europe",
+                    "width_m": NAMED_RIVER_WIDTH_M,
+                },
+            )
+        )
     for f in _geojson(data, "vector/gshhg_f_rivers_21.5-26.5E_46.5-49N.geojson"):
         level = int(f.properties.get("level", 4))
-        rivers.append(Feature(f.geometry, {"level": level, "source": "GSHHG 2.3.7 WDBII rivers",
-                                           "width_m": GSHHG_WIDTH_M.get(level, 10.0)}))
-    lakes = [Feature(f.geometry, {"name": f.properties.get("name"), "source": "Natural Earth 10m lakes"})
-             for f in _geojson(data, "vector/ne_10m_lakes_europe_21.5-26.5E_46.5-49N.geojson")]
+        rivers.append(
+            Feature(
+                f.geometry,
+                {"level": level, "source": "GSHHG 2.3.7 WDBII rivers", "width_m": GSHHG_WIDTH_M.get(level, 10.0)},
+            )
+        )
+    lakes = [
+        Feature(f.geometry, {"name": f.properties.get("name"), "source": "Natural Earth 10m lakes"})
+        for f in _geojson(data, "vector/ne_10m_lakes_europe_21.5-26.5E_46.5-49N.geojson")
+    ]
     t.add_lines(rivers + lakes, "water", keep_features=False)
     t.add_features("rivers", rivers)
     t.add_features("lakes", lakes)
-    t.add_features("borders", [
-        Feature(f.geometry, {"name": f"{f.properties.get('adm0_left')}–{f.properties.get('adm0_right')}",
-                             "source": "Natural Earth 10m admin-0 boundary lines"})
-        for f in _geojson(data, "vector/ne_10m_admin_0_boundary_lines_land_21.5-26.5E_46.5-49N.geojson")
-    ])
-    towns = [Feature(f.geometry, {"name": f.properties.get("name"), "source": "Natural Earth 10m populated places"})
-             for f in _geojson(data, "vector/ne_10m_populated_places_simple_21.5-26.5E_46.5-49N.geojson")]
+    t.add_features(
+        "borders",
+        [
+            Feature(
+                f.geometry,
+                {
+                    "name": f"{f.properties.get('adm0_left')}–{f.properties.get('adm0_right')}",
+                    "source": "Natural Earth 10m admin-0 boundary lines",
+                },
+            )
+            for f in _geojson(data, "vector/ne_10m_admin_0_boundary_lines_land_21.5-26.5E_46.5-49N.geojson")
+        ],
+    )
+    towns = [
+        Feature(f.geometry, {"name": f.properties.get("name"), "source": "Natural Earth 10m populated places"})
+        for f in _geojson(data, "vector/ne_10m_populated_places_simple_21.5-26.5E_46.5-49N.geojson")
+    ]
     # Not in Natural Earth's 10m places; position as given in shared/data/SOURCES.md.
     towns.append(Feature(shapely.Point(23.89, 47.93), {"name": "Sighetu Marmației", "source": "SOURCES.md (approx.)"}))
     t.add_features("towns", towns)
-    peaks = [Feature(f.geometry, {"name": "Hoverla", "elevation_m": f.properties.get("elevation"),
-                                  "source": "Natural Earth 10m elevation points"})
-             for f in _geojson(data, "vector/ne_10m_geography_regions_elevation_points_21.5-26.5E_46.5-49N.geojson")]
+    peaks = [
+        Feature(
+            f.geometry,
+            {
+                "name": "Hoverla",
+                "elevation_m": f.properties.get("elevation"),
+                "source": "Natural Earth 10m elevation points",
+            },
+        )
+        for f in _geojson(data, "vector/ne_10m_geography_regions_elevation_points_21.5-26.5E_46.5-49N.geojson")
+    ]
     peaks.append(Feature(shapely.Point(24.32, 47.92), {"name": "Pop Ivan", "source": "SOURCES.md (approx.)"}))
     t.add_features("peaks", peaks)
     t.add_landcover(data / "landcover/MCD12C1.A2019001.006.2020220162300.tif")
@@ -140,15 +176,21 @@ def build_maramures(data: Path, out: Path) -> Path:
 def build_white_mountains(data: Path, out: Path) -> Path:
     t = Terrain.from_dem(data / "dem/N44W072.hgt", bounds=WHITE_MOUNTAINS_BBOX, resolution=90, name="white-mountains")
     # Position and surveyed height from shared/data/SOURCES.md (SRTM3 maximum cell).
-    t.add_features("peaks", [Feature(shapely.Point(-71.3033, 44.2708),
-                                     {"name": "Mt Washington", "elevation_m": 1917, "source": "SOURCES.md"})])
+    t.add_features(
+        "peaks",
+        [
+            Feature(
+                shapely.Point(-71.3033, 44.2708), {"name": "Mt Washington", "elevation_m": 1917, "source": "SOURCES.md"}
+            )
+        ],
+    )
     t.add_landcover(data / "landcover/MCD12C1.A2019001.006.2020220162300.tif")
     describe(
         t,
         source="NASA SRTM3 tile N44W072 (public domain; via tkrajina/srtm.py, Apache-2.0); land cover: MODIS "
         "MCD12C1 2019 (NASA LP DAAC)",
         licence="public domain (SRTM, MODIS)",
-        notes="SRTM 3\" (about 90 m); no rivers, trails or towns bundled for this region",
+        notes='SRTM 3" (about 90 m); no rivers, trails or towns bundled for this region',
     )
     return t.save(out / "white-mountains.npz", overwrite=True)
 

@@ -22,7 +22,7 @@ RES_OPT = typer.Option(None, "--resolution", help="Cell size in metres (default:
 OVERWRITE_OPT = typer.Option(False, "--overwrite", help="Replace outputs that exist.")
 
 
-def parse_numbers(text: str | None, n: int, what: str, example: str) -> tuple[float, ...] | None:
+def parse_numbers(text: str | None, n: int, what: str, example: str, form: str = "") -> tuple[float, ...] | None:
     """'47.9,24.1' → (47.9, 24.1); a clear error for anything else."""
     if text is None:
         return None
@@ -32,13 +32,14 @@ def parse_numbers(text: str | None, n: int, what: str, example: str) -> tuple[fl
     except ValueError:
         vals = ()
     if len(vals) != n:
-        raise InputError(f"{what} must be {n} comma-separated numbers like {example}, not {text!r}")
+        form = f" {form}" if form else ""
+        raise InputError(f"{what} must be {n} comma-separated numbers{form} like {example}, not {text!r}")
     return vals
 
 
 def parse_latlon(text: str | None, what: str = "--center") -> tuple[float, float] | None:
     """'LAT,LON' → (lon, lat) for the Python API (which is x-first)."""
-    v = parse_numbers(text, 2, what, "47.93,23.89")
+    v = parse_numbers(text, 2, what, "47.93,23.89", "LAT,LON")
     if v is None:
         return None
     lat, lon = v
@@ -64,7 +65,7 @@ def load_terrain(
     from carpathia.terrain import Terrain
     from carpathia.terrain.regions import region_path
 
-    bounds = parse_numbers(bbox, 4, "--bbox", "23.5,47.6,24.5,48.1")
+    bounds = parse_numbers(bbox, 4, "--bbox", "23.5,47.6,24.5,48.1", "WEST,SOUTH,EAST,NORTH")
     ctr = parse_latlon(center)
     p = Path(source)
     if p.exists() and p.suffix == ".npz":

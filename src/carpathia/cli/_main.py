@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import sys
 
-import click
 import typer
+
+try:  # typer ≥ 0.24 carries its own copy of click
+    from typer._click import exceptions as click_exc
+except ImportError:  # pragma: no cover - older typer on top of click
+    from click import exceptions as click_exc
 
 from carpathia import __version__
 from carpathia.errors import CarpathiaError
@@ -42,8 +46,15 @@ def _root(
 
 def _fail(message: str, code: int) -> None:
     text = " ".join(str(message).split())  # one line, whatever the message held
-    click.echo(f"error: {text}", err=True)
+    typer.echo(f"error: {text}", err=True)
     sys.exit(code)
+
+
+def _words(exc) -> list[str]:
+    """The sub-command words of the context that asked for help ('terrain', ...)."""
+    ctx = getattr(exc, "ctx", None)
+    words = ctx.command_path.split()[1:] if ctx is not None else []
+    return words
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -53,14 +64,14 @@ def main(argv: list[str] | None = None) -> None:
         rv = command.main(args=argv, prog_name="carpathia", standalone_mode=False)
     except CarpathiaError as exc:
         _fail(str(exc), 2)
-    except click.exceptions.NoArgsIsHelpError as exc:
-        exc.show()
+    except click_exc.NoArgsIsHelpError as exc:
+        command.main(args=[*_words(exc), "--help"], prog_name="carpathia", standalone_mode=False)
         sys.exit(0)
-    except click.ClickException as exc:
+    except click_exc.ClickException as exc:
         ctx = getattr(exc, "ctx", None)
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
         _fail(exc.format_message() + hint, exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         _fail("aborted", 130)
     except KeyboardInterrupt:
         _fail("interrupted", 130)

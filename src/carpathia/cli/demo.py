@@ -21,8 +21,12 @@ def demo_cmd(
 
     steps = demo_steps()
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=console, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
     ) as progress:
         task = progress.add_task("carpathia demo", total=len(steps))
 
@@ -36,8 +40,11 @@ def demo_cmd(
     for name, s in result.regions.items():
         e = s["elevation"]
         table.add_row(
-            name, f"{s['extent_km'][0]:.0f} × {s['extent_km'][1]:.0f} km", f"{s['resolution_m']:g} m",
-            f"{e['min']:.0f} – {e['max']:.0f}", f"{s['slope_deg']['mean']:.1f}°",
+            name,
+            f"{s['extent_km'][0]:.0f} × {s['extent_km'][1]:.0f} km",
+            f"{s['resolution_m']:g} m",
+            f"{e['min']:.0f} – {e['max']:.0f}",
+            f"{s['slope_deg']['mean']:.1f}°",
             f"{100 * s['slope_deg']['share_over_30']:.1f} %",
         )
     console.print(table)

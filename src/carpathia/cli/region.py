@@ -7,7 +7,18 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ._common import BBOX_OPT, CENTER_OPT, CRS_OPT, OVERWRITE_OPT, RADIUS_OPT, RES_OPT, console, parse_latlon, parse_numbers, print_json
+from ._common import (
+    BBOX_OPT,
+    CENTER_OPT,
+    CRS_OPT,
+    OVERWRITE_OPT,
+    RADIUS_OPT,
+    RES_OPT,
+    console,
+    parse_latlon,
+    parse_numbers,
+    print_json,
+)
 
 app = typer.Typer(help="Build regions from your own DEM and vector data.", no_args_is_help=True)
 
@@ -26,15 +37,19 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print a JSON li
         print_json([r.to_dict() for r in regions])
         return
     table = Table(title="carpathia regions")
-    for col in ("name", "cell", "size", "latitude", "longitude"):
+    for col in ("name", "kind", "cell", "size", "latitude", "longitude"):
         table.add_column(col, no_wrap=True)
     for r in regions:
         w, s, e, n = r.bounds_lonlat
         h, wd = r.shape
         km = r.resolution_m / 1000
         table.add_row(
-            r.name + ("" if r.bundled else " (user)"), f"{r.resolution_m:g} m",
-            f"{wd * km:.0f} × {h * km:.0f} km", f"{s:.2f} .. {n:.2f}", f"{w:.2f} .. {e:.2f}",
+            r.name,
+            "bundled" if r.bundled else "user",
+            f"{r.resolution_m:g} m",
+            f"{wd * km:.0f} × {h * km:.0f} km",
+            f"{s:.2f} .. {n:.2f}",
+            f"{w:.2f} .. {e:.2f}",
         )
     console.print(table)
     for r in regions:
@@ -53,7 +68,9 @@ def build_cmd(
     radius: float = RADIUS_OPT,
     resolution: float = RES_OPT,
     rivers: list[Path] = typer.Option([], "--rivers", help="River/lake lines or polygons; repeatable."),
-    river_width: float = typer.Option(20.0, "--river-width", help="Width of river lines without a width_m property, m."),
+    river_width: float = typer.Option(
+        20.0, "--river-width", help="Width of river lines without a width_m property, m."
+    ),
     trails: list[Path] = typer.Option([], "--trails", help="Trail lines (GeoJSON/KML/GPX); repeatable."),
     roads: list[Path] = typer.Option([], "--roads", help="Road lines (GeoJSON/KML/GPX); repeatable."),
     landcover: Path = typer.Option(None, "--landcover", help="IGBP land-cover raster (MODIS MCD12)."),
@@ -64,9 +81,20 @@ def build_cmd(
     from carpathia.terrain.build import build_region
 
     path, t = build_region(
-        dem, name, crs=crs, bounds=parse_numbers(bbox, 4, "--bbox", "23.5,47.6,24.5,48.1"),
-        center=parse_latlon(center), radius_m=radius, resolution=resolution, rivers=rivers,
-        river_width_m=river_width, trails=trails, roads=roads, landcover=landcover, out=out, overwrite=overwrite,
+        dem,
+        name,
+        crs=crs,
+        bounds=parse_numbers(bbox, 4, "--bbox", "23.5,47.6,24.5,48.1", "WEST,SOUTH,EAST,NORTH"),
+        center=parse_latlon(center),
+        radius_m=radius,
+        resolution=resolution,
+        rivers=rivers,
+        river_width_m=river_width,
+        trails=trails,
+        roads=roads,
+        landcover=landcover,
+        out=out,
+        overwrite=overwrite,
     )
     h, w = t.shape
     console.print(f"wrote {path}: {w} × {h} cells of {t.resolution:g} m, {t.crs.to_string()}")

@@ -6,7 +6,17 @@ from pathlib import Path
 
 import typer
 
-from ._common import BBOX_OPT, CENTER_OPT, CRS_OPT, OVERWRITE_OPT, RADIUS_OPT, RES_OPT, console, load_terrain, print_json
+from ._common import (
+    BBOX_OPT,
+    CENTER_OPT,
+    CRS_OPT,
+    OVERWRITE_OPT,
+    RADIUS_OPT,
+    RES_OPT,
+    console,
+    load_terrain,
+    print_json,
+)
 
 app = typer.Typer(help="Inspect and render terrain (a region name, a saved .npz, or DEM files).", no_args_is_help=True)
 
@@ -33,7 +43,9 @@ def info_cmd(
     w, so, ea, n = s["bounds_lonlat"]
     console.print(f"[bold]{s['name']}[/bold]")
     console.print(f"  CRS          {s['crs']}")
-    console.print(f"  size         {s['shape'][1]} × {s['shape'][0]} cells ({s['extent_km'][0]} × {s['extent_km'][1]} km)")
+    console.print(
+        f"  size         {s['shape'][1]} × {s['shape'][0]} cells ({s['extent_km'][0]} × {s['extent_km'][1]} km)"
+    )
     console.print(f"  resolution   {s['resolution_m']:g} m")
     console.print(f"  extent       lat {so:.4f}..{n:.4f}, lon {w:.4f}..{ea:.4f}")
     if e["min"] is not None:

@@ -34,6 +34,13 @@ def atomic_output(path: str | os.PathLike, *, overwrite: bool = False) -> Iterat
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, _file_mode())  # mkstemp makes 0600; outputs are ordinary files
         os.replace(tmp, p)
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def _file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

@@ -133,8 +133,11 @@ def _north_arrow(ax, terrain) -> None:
     bx, by = right - 0.07 * (right - left), top - 0.14 * (top - bottom)
     dx, dy = size * math.sin(ang), size * math.cos(ang)
     ax.annotate(
-        "", xy=(bx + dx, by + dy), xytext=(bx, by),
-        arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.6, "mutation_scale": 14}, zorder=11,
+        "",
+        xy=(bx + dx, by + dy),
+        xytext=(bx, by),
+        arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.6, "mutation_scale": 14},
+        zorder=11,
     )
     ax.text(bx + 1.25 * dx, by + 1.25 * dy, "N", ha="center", va="center", fontsize=11, fontweight="bold", zorder=11)
 
@@ -170,7 +173,12 @@ def _points(ax, terrain, features, marker, color, size) -> None:
         name = f.properties.get("name")
         if name:
             ax.annotate(
-                str(name), (x, y), xytext=(4, 3), textcoords="offset points", fontsize=8, zorder=9,
+                str(name),
+                (x, y),
+                xytext=(4, 3),
+                textcoords="offset points",
+                fontsize=8,
+                zorder=9,
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.6, "lw": 0},
             )
 
@@ -182,7 +190,9 @@ def base_map(terrain, *, title: str | None = None, max_inches: float = 10.0):
 
     fig, ax = _figure(terrain, max_inches)
     left, bottom, right, top = terrain.bounds
-    ax.imshow(shaded_relief(terrain), extent=(left, right, bottom, top), origin="upper", interpolation="bilinear", zorder=1)
+    ax.imshow(
+        shaded_relief(terrain), extent=(left, right, bottom, top), origin="upper", interpolation="bilinear", zorder=1
+    )
     water = terrain.layers.get("water")
     if water is not None and water.any():
         rgba = np.zeros((*water.shape, 4), np.float32)
@@ -190,10 +200,23 @@ def base_map(terrain, *, title: str | None = None, max_inches: float = 10.0):
         rgba[..., 3] = np.clip(water * 1.5, 0, 0.9)
         ax.imshow(rgba, extent=(left, right, bottom, top), origin="upper", interpolation="nearest", zorder=2)
     _lines(ax, terrain, terrain.features.get("lakes", []), color=_WATER, lw=0.8, zorder=4)
-    _lines(ax, terrain, [f for f in terrain.features.get("rivers", []) if not f.properties.get("name")],
-           color=_WATER, lw=0.6, alpha=0.8, zorder=4)
-    _lines(ax, terrain, [f for f in terrain.features.get("rivers", []) if f.properties.get("name")],
-           color=_WATER, lw=1.4, zorder=5)
+    _lines(
+        ax,
+        terrain,
+        [f for f in terrain.features.get("rivers", []) if not f.properties.get("name")],
+        color=_WATER,
+        lw=0.6,
+        alpha=0.8,
+        zorder=4,
+    )
+    _lines(
+        ax,
+        terrain,
+        [f for f in terrain.features.get("rivers", []) if f.properties.get("name")],
+        color=_WATER,
+        lw=1.4,
+        zorder=5,
+    )
     _lines(ax, terrain, terrain.features.get("trails", []), color="#b5532a", lw=0.9, ls="--", zorder=5)
     _lines(ax, terrain, terrain.features.get("roads", []), color="#7a1f1f", lw=1.1, zorder=5)
     _lines(ax, terrain, terrain.features.get("borders", []), color="#6a1b9a", lw=1.3, ls=(0, (6, 2, 1, 2)), zorder=6)

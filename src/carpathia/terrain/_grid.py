@@ -82,8 +82,8 @@ def utm_crs_for(lon: float, lat: float) -> CRS:
 def _finish_grid(left: float, bottom: float, right: float, top: float, res: float):
     left = math.floor(left / res) * res
     top = math.ceil(top / res) * res
-    width = int(math.ceil((right - left) / res - 1e-9))
-    height = int(math.ceil((top - bottom) / res - 1e-9))
+    width = math.ceil((right - left) / res - 1e-9)
+    height = math.ceil((top - bottom) / res - 1e-9)
     _check_size(width, height, res)
     return Affine(res, 0.0, left, 0.0, -res, top), width, height
 
@@ -112,7 +112,7 @@ def grid_for_center(lon: float, lat: float, radius_m: float, dst_crs: CRS, res: 
     """Square grid of odd size whose middle cell is centred on (lon, lat)."""
     t = Transformer.from_crs(_WGS84, dst_crs, always_xy=True)
     cx, cy = t.transform(lon, lat)
-    half = int(round(radius_m / res))
+    half = round(radius_m / res)
     n = 2 * half + 1
     _check_size(n, n, res)
     left = cx - (half + 0.5) * res
@@ -151,40 +151,78 @@ def warp_sources(
     dst_bounds = (transform.c, transform.f + height * transform.e, transform.c + width * transform.a, transform.f)
     res = abs(transform.a)
     hit = False
+    # Tiles on one grid (e.g. SRTM tiles) are pasted together first and warped once, so the
+    # mosaic has no seams; sources on different grids are warped one by one.
+    groups: dict[tuple, list[DemSource]] = {}
     for src in sources:
-        to_src = Transformer.from_crs(dst_crs, src.crs, always_xy=True)
+        key = (src.crs.to_wkt(), round(src.transform.a, 12), round(src.transform.e, 12))
+        groups.setdefault(key, []).append(src)
+    for group in groups.values():
+        to_src = Transformer.from_crs(dst_crs, group[0].crs, always_xy=True)
         sb = to_src.transform_bounds(*dst_bounds, densify_pts=41)
-        if not _intersects(sb, src.bounds):
-            continue
-        arr, src_transform = src.read(sb)
-        if arr.size == 0:
+        reads = [s.read(sb) for s in group if _intersects(sb, s.bounds)]
+        reads = [r for r in reads if r[0].size]
+        if not reads:
             continue
         hit = True
-        method = resampling
-        if method == "auto":
-            method = "average" if res > 1.5 * src.resolution_m() else "bilinear"
-        tmp = np.full_like(out, np.nan)
-        rasterio.warp.reproject(
-            arr,
-            tmp,
-            src_transform=src_transform,
-            src_crs=src.crs,
-            src_nodata=np.nan,
-            dst_transform=transform,
-            dst_crs=dst_crs,
-            dst_nodata=np.nan,
-            resampling=Resampling[method],
-        )
-        fill = np.isnan(out)
-        out[fill] = tmp[fill]
+        for arr, src_transform in _paste(reads):
+            _warp_into(out, arr, src_transform, group[0], transform, dst_crs, res, resampling)
     if not hit or bool(np.isnan(out).all()):
         boxes = "; ".join(
             "{}: {:.3f},{:.3f},{:.3f},{:.3f}".format(s.path.name, *lonlat_bounds(s.crs, s.bounds)) for s in sources
         )
-        raise OutsideTerrainError(
-            f"the requested area has no elevation data; the DEM covers (W,S,E,N) {boxes}"
-        )
+        raise OutsideTerrainError(f"the requested area has no elevation data; the DEM covers (W,S,E,N) {boxes}")
     return out
+
+
+def _paste(reads: list[tuple[np.ndarray, Affine]]) -> list[tuple[np.ndarray, Affine]]:
+    """Paste windows of one grid into one array (the first listed wins); unaligned ones stay apart."""
+    if len(reads) == 1:
+        return reads
+    a, e = reads[0][1].a, reads[0][1].e
+    left = min(t.c for _, t in reads)
+    top = max(t.f for _, t in reads)
+    right = max(t.c + arr.shape[1] * a for arr, t in reads)
+    bottom = min(t.f + arr.shape[0] * e for arr, t in reads)
+    offsets = []
+    for _, t in reads:
+        col, row = (t.c - left) / a, (t.f - top) / e
+        if abs(col - round(col)) > 1e-6 or abs(row - round(row)) > 1e-6:
+            return reads
+        offsets.append((round(row), round(col)))
+    canvas = np.full((round((bottom - top) / e), round((right - left) / a)), np.nan, np.float32)
+    for (arr, _), (r0, c0) in zip(reads, offsets, strict=True):
+        view = canvas[r0 : r0 + arr.shape[0], c0 : c0 + arr.shape[1]]
+        empty = np.isnan(view)
+        view[empty] = arr[empty]
+    return [(canvas, Affine(a, 0.0, left, 0.0, e, top))]
+
+
+def _warp_into(out, arr, src_transform, src: DemSource, transform, dst_crs, res, resampling) -> None:
+    method = resampling
+    if method == "auto":
+        method = "average" if res > 1.5 * src.resolution_m() else "bilinear"
+    if method not in Resampling.__members__:
+        raise InputError(f"resampling must be auto, bilinear, cubic, average or nearest, not {method!r}")
+    tmp = np.full_like(out, np.nan)
+    sx, sy = src.resolution_xy_m()
+    rasterio.warp.reproject(
+        arr,
+        tmp,
+        src_transform=src_transform,
+        src_crs=src.crs,
+        src_nodata=np.nan,
+        dst_transform=transform,
+        dst_crs=dst_crs,
+        dst_nodata=np.nan,
+        resampling=Resampling[method],
+        # GDAL otherwise derives the resampling footprint per chunk from the source window,
+        # so a tile that covers part of the grid would be resampled differently.
+        XSCALE=str(min(1.0, sx / res)),
+        YSCALE=str(min(1.0, sy / res)),
+    )
+    fill = np.isnan(out)
+    out[fill] = tmp[fill]
 
 
 def fill_small_voids(z: np.ndarray, max_cells: int = 400) -> tuple[np.ndarray, int]:
@@ -197,10 +235,10 @@ def fill_small_voids(z: np.ndarray, max_cells: int = 400) -> tuple[np.ndarray, i
     void = np.isnan(z)
     if not void.any() or max_cells <= 0:
         return z, 0
-    labels, n = ndimage.label(void, structure=np.ones((3, 3), bool))
+    labels, _ = ndimage.label(void, structure=np.ones((3, 3), bool))
     sizes = np.bincount(labels.ravel())
     edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    small = (sizes <= max_cells)
+    small = sizes <= max_cells
     small[0] = False
     small[edge] = False
     todo = small[labels]

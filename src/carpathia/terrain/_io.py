@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,9 +48,7 @@ def parse_crs(crs: object) -> CRS:
             return CRS.from_epsg(int(text))
         return CRS.from_user_input(text)
     except (rasterio.errors.CRSError, ValueError, TypeError) as exc:
-        raise InputError(
-            f"cannot understand the CRS {crs!r}: give it as EPSG:NNNN (e.g. EPSG:3844)"
-        ) from exc
+        raise InputError(f"cannot understand the CRS {crs!r}: give it as EPSG:NNNN (e.g. EPSG:3844)") from exc
 
 
 @dataclass(frozen=True)
@@ -84,15 +83,16 @@ class DemSource:
         bottom = top + t.e * self.height
         return (min(left, right), min(bottom, top), max(left, right), max(bottom, top))
 
-    def resolution_m(self) -> float:
-        """Approximate cell size in metres (geographic sources: at the centre latitude)."""
-        res = (abs(self.transform.a) + abs(self.transform.e)) / 2.0
+    def resolution_xy_m(self) -> tuple[float, float]:
+        """Approximate cell width and height in metres (geographic sources: at the centre latitude)."""
         if self.crs.is_geographic:
             lat = (self.bounds[1] + self.bounds[3]) / 2.0
-            mx = abs(self.transform.a) * 111_320.0 * math.cos(math.radians(lat))
-            my = abs(self.transform.e) * 110_574.0
-            return (mx + my) / 2.0
-        return res
+            return (abs(self.transform.a) * 111_320.0 * math.cos(math.radians(lat)), abs(self.transform.e) * 110_574.0)
+        return abs(self.transform.a), abs(self.transform.e)
+
+    def resolution_m(self) -> float:
+        """Approximate cell size in metres: the mean of width and height."""
+        return sum(self.resolution_xy_m()) / 2.0
 
     def read(self, bounds: tuple[float, float, float, float] | None = None) -> tuple[np.ndarray, Affine]:
         """Read the cells that cover ``bounds`` (source CRS) plus a margin of two cells.
@@ -171,14 +171,12 @@ def open_dem(path: str | Path, *, crs: object | None = None) -> DemSource:
 def _open_hgt(p: Path, size: int) -> DemSource:
     if size not in _HGT_SIZES:
         raise DataFileError(
-            f"{p} has {size} bytes; an SRTM .hgt tile has {1201 * 1201 * 2} (3\") or "
-            f"{3601 * 3601 * 2} (1\") bytes: the file is truncated or not an SRTM tile"
+            f'{p} has {size} bytes; an SRTM .hgt tile has {1201 * 1201 * 2} (3") or '
+            f'{3601 * 3601 * 2} (1") bytes: the file is truncated or not an SRTM tile'
         )
     m = _HGT_NAME.match(p.stem.split(".")[0])
     if not m:
-        raise DataFileError(
-            f"{p}: an SRTM .hgt tile must keep its name (like N44W072.hgt), which gives its position"
-        )
+        raise DataFileError(f"{p}: an SRTM .hgt tile must keep its name (like N44W072.hgt), which gives its position")
     lat = int(m.group(2)) * (1 if m.group(1).upper() == "N" else -1)
     lon = int(m.group(4)) * (1 if m.group(3).upper() == "E" else -1)
     n, arcsec = _HGT_SIZES[size]
@@ -202,7 +200,10 @@ def _read_hgt(p: Path) -> tuple[np.ndarray, Affine]:
 def _open_raster(p: Path, crs: object | None) -> DemSource:
     user_crs = parse_crs(crs) if crs is not None else None
     try:
-        with rasterio.open(p) as ds:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)  # checked below
+            ds = rasterio.open(p)
+        with ds:
             driver = ds.driver
             file_crs = ds.crs
             transform = ds.transform
@@ -210,15 +211,11 @@ def _open_raster(p: Path, crs: object | None) -> DemSource:
             nodata = ds.nodata
             dtype = ds.dtypes[0]
     except rasterio.errors.RasterioIOError as exc:
-        raise DataFileError(
-            f"{p} is not a raster that GDAL can read; give a GeoTIFF or an SRTM .hgt tile"
-        ) from exc
+        raise DataFileError(f"{p} is not a raster that GDAL can read; give a GeoTIFF or an SRTM .hgt tile") from exc
     except rasterio.errors.RasterioError as exc:
         raise DataFileError(f"{p}: cannot open ({exc})") from exc
     if driver in _IMAGE_DRIVERS:
-        raise DataFileError(
-            f"{p} is a {driver} picture, not an elevation raster; give a GeoTIFF or .hgt tile"
-        )
+        raise DataFileError(f"{p} is a {driver} picture, not an elevation raster; give a GeoTIFF or .hgt tile")
     if np.dtype(dtype).kind not in "iuf":
         raise DataFileError(f"{p} holds {dtype} values, not elevations")
     if transform.is_identity or transform.a == 0 or transform.e == 0:
@@ -227,13 +224,10 @@ def _open_raster(p: Path, crs: object | None) -> DemSource:
         raise DataFileError(f"{p} is a rotated raster; warp it north-up first (gdalwarp)")
     if file_crs is None:
         if user_crs is None:
-            raise MissingCRSError(
-                f"{p} has no CRS embedded; pass its CRS (e.g. crs='EPSG:3844', CLI --crs EPSG:3844)"
-            )
+            raise MissingCRSError(f"{p} has no CRS embedded; pass its CRS (e.g. crs='EPSG:3844', CLI --crs EPSG:3844)")
         file_crs = user_crs
     elif user_crs is not None and user_crs != file_crs:
         raise InputError(
-            f"{p} declares {file_crs.to_string()} but {user_crs.to_string()} was given; "
-            "drop --crs or fix the file"
+            f"{p} declares {file_crs.to_string()} but {user_crs.to_string()} was given; drop --crs or fix the file"
         )
     return DemSource(p, "raster", file_crs, transform, width, height, nodata)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,10 +19,11 @@ from pyproj import Transformer
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
 
-from carpathia.errors import DataFileError, FileNotFound, InputError, OutputExistsError, OutsideTerrainError
+from carpathia.errors import DataFileError, FileNotFound, InputError, OutsideTerrainError
+from carpathia.io.files import atomic_output
 
 from . import _grid, _io, landcover
-from .vectors import Feature, read_features, rasterize_fraction, rasterize_mask
+from .vectors import Feature, rasterize_fraction, rasterize_mask, read_features
 
 __all__ = ["FORMAT_VERSION", "Terrain"]
 
@@ -247,7 +248,7 @@ class Terrain:
         lon_a = np.asarray(lon, dtype=float)
         lat_a = np.asarray(lat, dtype=float)
         x, y = self._to_xy.transform(lon_a, lat_a)
-        col_f, row_f = ~self.transform * (np.asarray(x), np.asarray(y))
+        col_f, row_f = ~self.transform @ (np.asarray(x), np.asarray(y))
         row = np.floor(row_f)
         col = np.floor(col_f)
         h, w = self.shape
@@ -267,7 +268,7 @@ class Terrain:
 
     def to_lonlat(self, row, col):
         """(lon, lat) of the centre of cell (row, col); scalars or arrays."""
-        x, y = self.transform * (np.asarray(col, dtype=float) + 0.5, np.asarray(row, dtype=float) + 0.5)
+        x, y = self.transform @ (np.asarray(col, dtype=float) + 0.5, np.asarray(row, dtype=float) + 0.5)
         lon, lat = self._from_xy.transform(x, y)
         if np.ndim(lon) == 0:
             return float(lon), float(lat)
@@ -306,7 +307,10 @@ class Terrain:
 
         return self._kernel(
             ("hillshade", float(azimuth), float(altitude), float(z_factor)),
-            _kernels.hillshade, float(azimuth), float(altitude), float(z_factor),
+            _kernels.hillshade,
+            float(azimuth),
+            float(altitude),
+            float(z_factor),
         )
 
     def ruggedness(self) -> np.ndarray:
@@ -388,7 +392,9 @@ class Terrain:
             with rasterio.open(p) as ds:
                 src_crs = ds.crs or _io.parse_crs(crs)
                 nodata = ds.nodata if ds.nodata is not None else 255
-                left, bottom, right, top = rasterio.warp.transform_bounds(self.crs, src_crs, *self.bounds, densify_pts=21)
+                left, bottom, right, top = rasterio.warp.transform_bounds(
+                    self.crs, src_crs, *self.bounds, densify_pts=21
+                )
                 win = ds.window(left, bottom, right, top).round_offsets().round_lengths()
                 win = rasterio.windows.Window(win.col_off - 2, win.row_off - 2, win.width + 5, win.height + 5)
                 data = ds.read(1, window=win, boundless=True, fill_value=nodata)
@@ -398,8 +404,15 @@ class Terrain:
         classes = landcover.from_igbp(data, int(nodata)) if igbp else data.astype(np.uint8)
         out = np.zeros(self.shape, np.uint8)
         rasterio.warp.reproject(
-            classes, out, src_transform=src_t, src_crs=src_crs, src_nodata=0,
-            dst_transform=self.transform, dst_crs=self.crs, dst_nodata=0, resampling=Resampling.nearest,
+            classes,
+            out,
+            src_transform=src_t,
+            src_crs=src_crs,
+            src_nodata=0,
+            dst_transform=self.transform,
+            dst_crs=self.crs,
+            dst_nodata=0,
+            resampling=Resampling.nearest,
         )
         self.layers["landcover"] = out
 
@@ -415,14 +428,18 @@ class Terrain:
         w, s, e, n = self.lonlat_bounds
         elev = (
             {"min": float(z[valid].min()), "max": float(z[valid].max()), "mean": float(z[valid].mean())}
-            if valid.any() else {"min": None, "max": None, "mean": None}
+            if valid.any()
+            else {"min": None, "max": None, "mean": None}
         )
         return {
             "name": self.name,
             "crs": self.crs.to_string(),
             "shape": list(self.shape),
             "resolution_m": self.resolution,
-            "extent_km": [round(self.shape[1] * self.resolution / 1000, 2), round(self.shape[0] * self.resolution / 1000, 2)],
+            "extent_km": [
+                round(self.shape[1] * self.resolution / 1000, 2),
+                round(self.shape[0] * self.resolution / 1000, 2),
+            ],
             "bounds_lonlat": [round(v, 5) for v in (w, s, e, n)],
             "elevation": elev,
             "no_data_fraction": float(1.0 - valid.mean()),
@@ -437,8 +454,6 @@ class Terrain:
         p = Path(path)
         if p.suffix != ".npz":
             p = p.with_name(p.name + ".npz")
-        if p.exists() and not overwrite:
-            raise OutputExistsError(f"{p} exists; pass overwrite=True (CLI --overwrite) to replace it")
         header = {
             "format": "carpathia-terrain",
             "version": FORMAT_VERSION,
@@ -450,15 +465,8 @@ class Terrain:
         arrays = {"elevation": self.elevation, "header": np.array(json.dumps(header))}
         for k, v in self.layers.items():
             arrays[f"layer_{k}"] = v
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.stem}.", suffix=".npz.part")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez_compressed(fh, **arrays)
-            os.replace(tmp, p)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_output(p, overwrite=overwrite) as tmp, open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
         return p
 
     @classmethod
@@ -476,14 +484,18 @@ class Terrain:
                     raise DataFileError(f"{p} was written by a newer carpathia; upgrade carpathia")
                 z = npz["elevation"]
                 layers = {k[6:]: npz[k] for k in npz.files if k.startswith("layer_")}
-        except (OSError, ValueError, KeyError) as exc:
-            if isinstance(exc, DataFileError):
-                raise
+        except DataFileError:
+            raise
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
             raise DataFileError(f"{p} is not a readable carpathia terrain file ({exc})") from exc
         feats = {k: [Feature.from_geojson(f) for f in v] for k, v in header.get("features", {}).items()}
         return cls(
-            z, Affine(*header["transform"]), CRS.from_wkt(header["crs"]),
-            layers=layers, features=feats, meta=header.get("meta", {}),
+            z,
+            Affine(*header["transform"]),
+            CRS.from_wkt(header["crs"]),
+            layers=layers,
+            features=feats,
+            meta=header.get("meta", {}),
         )
 
     def __repr__(self) -> str:
@@ -509,7 +521,8 @@ def _check_covered(bbox, center, radius, cover) -> None:
     if bbox is not None:
         if not (bbox[0] < e and w < bbox[2] and bbox[1] < n and s < bbox[3]):
             raise OutsideTerrainError(
-                f"the area lat {bbox[1]:.3f}..{bbox[3]:.3f}, lon {bbox[0]:.3f}..{bbox[2]:.3f} is outside the data; {where}"
+                f"the area lat {bbox[1]:.3f}..{bbox[3]:.3f}, lon {bbox[0]:.3f}..{bbox[2]:.3f} "
+                f"is outside the data; {where}"
             )
         return
     lon, lat = center

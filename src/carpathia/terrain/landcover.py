@@ -39,9 +39,24 @@ IGBP_NAMES = {
 
 _IGBP_TO_CLASS = np.zeros(256, dtype=np.uint8)
 for _code, _cls in {
-    0: WATER, 1: FOREST, 2: FOREST, 3: FOREST, 4: FOREST, 5: FOREST, 6: FOREST, 7: OPEN,
-    8: FOREST, 9: OPEN, 10: OPEN, 11: WATER, 12: OPEN, 13: URBAN, 14: OPEN, 15: OPEN,
-    16: OPEN, 17: WATER,
+    0: WATER,
+    1: FOREST,
+    2: FOREST,
+    3: FOREST,
+    4: FOREST,
+    5: FOREST,
+    6: FOREST,
+    7: OPEN,
+    8: FOREST,
+    9: OPEN,
+    10: OPEN,
+    11: WATER,
+    12: OPEN,
+    13: URBAN,
+    14: OPEN,
+    15: OPEN,
+    16: OPEN,
+    17: WATER,
 }.items():
     _IGBP_TO_CLASS[_code] = _cls
 

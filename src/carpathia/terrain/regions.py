@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import zipfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -66,9 +67,16 @@ class RegionInfo:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "path": str(self.path), "bundled": self.bundled, "shape": list(self.shape),
-            "resolution_m": self.resolution_m, "bounds_lonlat": list(self.bounds_lonlat), "crs": self.crs,
-            "source": self.source, "licence": self.licence, "notes": self.notes,
+            "name": self.name,
+            "path": str(self.path),
+            "bundled": self.bundled,
+            "shape": list(self.shape),
+            "resolution_m": self.resolution_m,
+            "bounds_lonlat": list(self.bounds_lonlat),
+            "crs": self.crs,
+            "source": self.source,
+            "licence": self.licence,
+            "notes": self.notes,
         }
 
 
@@ -76,15 +84,22 @@ def _info(path: Path, bundled: bool) -> RegionInfo:
     try:
         with np.load(path, allow_pickle=False) as npz:
             header = json.loads(str(npz["header"]))
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         raise DataFileError(f"{path} is not a readable region file ({exc})") from exc
     meta = header.get("meta", {})
     t = header["transform"]
     shape = tuple(meta.get("shape", (0, 0)))
     return RegionInfo(
-        name=path.stem, path=path, bundled=bundled, shape=shape, resolution_m=float(t[0]),
-        bounds_lonlat=tuple(meta.get("bounds_lonlat", (0, 0, 0, 0))), crs=str(meta.get("crs_name", "")),
-        source=str(meta.get("source", "")), licence=str(meta.get("licence", "")), notes=str(meta.get("notes", "")),
+        name=path.stem,
+        path=path,
+        bundled=bundled,
+        shape=shape,
+        resolution_m=float(t[0]),
+        bounds_lonlat=tuple(meta.get("bounds_lonlat", (0, 0, 0, 0))),
+        crs=str(meta.get("crs_name", "")),
+        source=str(meta.get("source", "")),
+        licence=str(meta.get("licence", "")),
+        notes=str(meta.get("notes", "")),
     )
 
 

@@ -1,0 +1,84 @@
+"""Shared fixtures. Tests may read the project's shared data (../shared/data); the package never does."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("CARPATHIA_SHARED_DATA", ROOT.parent / "shared" / "data"))
+IN_CI = bool(os.environ.get("CI"))
+
+
+def need(condition: bool, why: str) -> None:
+    """Skip when a resource is missing on a developer's machine; fail in CI, where it must exist."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{why} (CI must provide it)")
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    need(SHARED.is_dir(), f"shared data folder {SHARED} not found")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def hgt(shared) -> Path:
+    return shared / "dem" / "N44W072.hgt"
+
+
+@pytest.fixture(scope="session")
+def romania_dem(shared) -> Path:
+    return shared / "dem" / "romania_dem_1km_epsg3844.tif"
+
+
+@pytest.fixture(scope="session")
+def gdaldem() -> str:
+    exe = shutil.which("gdaldem")
+    need(exe is not None, "gdaldem (Debian gdal-bin) is not installed")
+    return exe
+
+
+@pytest.fixture(scope="session")
+def white_mountains():
+    from carpathia.terrain import Terrain
+
+    return Terrain.from_region("white-mountains")
+
+
+def write_tif(path: Path, z: np.ndarray, transform, crs, nodata=np.nan) -> Path:
+    profile = dict(
+        driver="GTiff",
+        height=z.shape[0],
+        width=z.shape[1],
+        count=1,
+        dtype=str(z.dtype),
+        transform=transform,
+        nodata=nodata,
+    )
+    if crs is not None:
+        profile["crs"] = crs
+    with rasterio.open(path, "w", **profile) as ds:
+        ds.write(z, 1)
+    return path
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the real command line in a subprocess."""
+    e = dict(os.environ)
+    e.pop("CARPATHIA_DEBUG", None)
+    if env:
+        e.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "carpathia", *args], capture_output=True, text=True, cwd=cwd, env=e, timeout=600
+    )
