@@ -168,7 +168,7 @@ class Terrain:
         z, filled = _grid.fill_small_voids(z, fill_voids)
         meta = {
             "name": name or Path(paths[0]).stem,
-            "sources": [{"path": str(s.path), "kind": s.kind, "crs": s.crs.to_string()} for s in sources],
+            "sources": [{"file": s.path.name, "kind": s.kind, "crs": s.crs.to_string()} for s in sources],
             "voids_filled": filled,
             "no_data_fraction": float(np.isnan(z).mean()),
         }
@@ -445,7 +445,7 @@ class Terrain:
             "no_data_fraction": float(1.0 - valid.mean()),
             "layers": sorted(self.layers),
             "features": {k: len(v) for k, v in sorted(self.features.items())},
-            "source": self.meta.get("source") or [s.get("path") for s in self.meta.get("sources", [])],
+            "source": self.meta.get("source") or [s.get("file") for s in self.meta.get("sources", [])],
             "notes": self.meta.get("notes", ""),
         }
 
