@@ -15,7 +15,7 @@ except ImportError:  # pragma: no cover - older typer on top of click
 from carpathia import __version__
 from carpathia.errors import CarpathiaError
 
-from . import demo, region, terrain
+from . import demo, probability, region, terrain
 
 app = typer.Typer(
     name="carpathia",
@@ -28,6 +28,8 @@ app = typer.Typer(
 app.add_typer(terrain.app, name="terrain")
 app.add_typer(region.app, name="region")
 app.command("regions")(region.list_cmd)
+app.command("map")(probability.map_cmd)
+app.command("evaluate")(probability.evaluate_cmd)
 app.command("demo")(demo.demo_cmd)
 
 

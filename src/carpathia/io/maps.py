@@ -15,7 +15,7 @@ import numpy as np
 
 from .files import atomic_output
 
-__all__ = ["base_map", "render_terrain"]
+__all__ = ["base_map", "render_probability", "render_terrain"]
 
 _NODATA_RGB = (0.86, 0.86, 0.86)
 _WATER = "#2b7bba"
@@ -287,4 +287,73 @@ def render_terrain(
     fig, ax = base_map(terrain, title=title)
     if decorate is not None:
         decorate(fig, ax)
+    return save_figure(fig, out, overwrite=overwrite, dpi=dpi)
+
+
+def render_probability(
+    pmap,
+    terrain,
+    out: str | os.PathLike,
+    *,
+    ipp: tuple[float, float] | None = None,
+    title: str | None = None,
+    levels=(0.25, 0.5, 0.75, 0.95),
+    overwrite: bool = False,
+    dpi: int = 150,
+) -> Path:
+    """PNG of a probability map over the shaded relief: heat map, containment contours, IPP.
+
+    ``ipp`` is (lon, lat). Cells below one hundredth of the densest cell are left clear so the
+    terrain stays readable.
+    """
+    from matplotlib import colormaps
+    from matplotlib.colors import LogNorm
+    from matplotlib.lines import Line2D
+
+    from .files import check_output
+
+    check_output(out, overwrite=overwrite, suffixes=(".png",))
+    pmap.check_on(terrain)
+    fig, ax = base_map(terrain, title=title)
+    left, bottom, right, top = terrain.bounds
+    p = pmap.cells
+    vmax = float(p.max()) if p.size else 0.0
+    handles = []
+    if vmax > 0:
+        shown = np.where(p >= vmax / 100.0, p, np.nan)
+        ax.imshow(
+            shown,
+            extent=(left, right, bottom, top),
+            origin="upper",
+            cmap=colormaps["inferno_r"],
+            norm=LogNorm(vmax / 100.0, vmax),
+            alpha=0.55,
+            interpolation="nearest",
+            zorder=2.5,
+        )
+        h, w = p.shape
+        xs = left + (np.arange(w) + 0.5) * terrain.resolution
+        ys = top - (np.arange(h) + 0.5) * terrain.resolution
+        styles = ["-", "--", "-.", ":"]
+        colours = ["#7f0000", "#c62828", "#ef6c00", "#f9a825"]
+        for k, level in enumerate(levels):
+            t = pmap.containment_threshold(level)
+            if not math.isfinite(t):
+                continue
+            ax.contour(
+                xs, ys, p, levels=[t], colors=[colours[k % 4]], linestyles=[styles[k % 4]], linewidths=1.4, zorder=7
+            )
+            handles.append(
+                Line2D([], [], color=colours[k % 4], ls=styles[k % 4], lw=1.4, label=f"{level:.0%} containment")
+            )
+    if ipp is not None:
+        x, y = terrain.to_xy(*ipp)
+        ax.plot(x, y, marker="*", color="#00c853", markeredgecolor="black", markersize=15, zorder=12)
+        handles.append(
+            Line2D([], [], marker="*", color="#00c853", markeredgecolor="black", ls="", markersize=12, label="IPP")
+        )
+    if handles:
+        ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.85).set_zorder(13)
+    model = pmap.meta.get("model", "")
+    fig.text(0.08, 0.045, f"model: {model}   rest of world: {pmap.rest_of_world:.1%}", fontsize=7, color="#333333")
     return save_figure(fig, out, overwrite=overwrite, dpi=dpi)

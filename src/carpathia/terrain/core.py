@@ -23,7 +23,7 @@ from carpathia.errors import DataFileError, FileNotFound, InputError, OutsideTer
 from carpathia.io.files import atomic_output
 
 from . import _grid, _io, landcover
-from .vectors import Feature, rasterize_fraction, rasterize_mask, read_features
+from .vectors import Feature, rasterize_fraction, rasterize_mask, rasterize_max, read_features
 
 __all__ = ["FORMAT_VERSION", "Terrain"]
 
@@ -49,7 +49,8 @@ class Terrain:
     layers : dict[str, numpy.ndarray]
         Raster layers on the same grid: ``water`` (float32 fraction of the cell covered by
         rivers and lakes), ``landcover`` (uint8 classes of :mod:`carpathia.terrain.landcover`),
-        ``roads`` and ``trails`` (bool masks of the cells a line passes through).
+        ``river_width`` (float32, metres: the widest river line passing through the cell, for
+        barriers), ``roads`` and ``trails`` (bool masks of the cells a line passes through).
     features : dict[str, list[Feature]]
         Vector context in lon/lat: ``rivers``, ``lakes``, ``borders``, ``towns``, ``peaks``,
         ``roads``, ``trails``.
@@ -200,6 +201,30 @@ class Terrain:
 
         return load_region(name)
 
+    def crop(self, center: Sequence[float], radius_m: float) -> Terrain:
+        """The part of the grid within ``radius_m`` of (lon, lat), as a square window.
+
+        No resampling: the window keeps the grid's cells, layers and CRS; vector features are
+        clipped to it. Raises :class:`OutsideTerrainError` if the centre is off the grid.
+        """
+        radius = _grid.check_positive(radius_m, "radius")
+        r, c = self.to_pixel(*_pair(center))
+        k = max(1, math.ceil(radius / self.resolution))
+        h, w = self.shape
+        r0, r1 = max(0, r - k), min(h, r + k + 1)
+        c0, c1 = max(0, c - k), min(w, c + k + 1)
+        transform = self.transform @ Affine.translation(c0, r0)
+        sub = Terrain(
+            self.elevation[r0:r1, c0:c1],
+            transform,
+            self.crs,
+            layers={n: v[r0:r1, c0:c1] for n, v in self.layers.items()},
+            meta={**self.meta, "cropped_from": self.name},
+        )
+        for kind, feats in self.features.items():
+            sub.add_features(kind, feats)
+        return sub
+
     # ------------------------------------------------------------------ geometry
     @property
     def shape(self) -> tuple[int, int]:
@@ -335,7 +360,7 @@ class Terrain:
         """A raster layer; missing line layers and land cover come back empty (all zero)."""
         if name in self.layers:
             return self.layers[name]
-        if name == "water":
+        if name in ("water", "river_width"):
             return np.zeros(self.shape, np.float32)
         if name in ("roads", "trails"):
             return np.zeros(self.shape, bool)
@@ -370,6 +395,10 @@ class Terrain:
             widths = [_feature_width(f, width_m) for f in feats]
             frac = rasterize_fraction(feats, self.transform, self.shape, self.crs, width_m=widths)
             self.layers["water"] = np.maximum(self.layer("water"), frac).astype(np.float32)
+            lines = [(f, w) for f, w in zip(feats, widths, strict=True) if w > 0]
+            if lines:
+                rw = rasterize_max([f for f, _ in lines], [w for _, w in lines], self.transform, self.shape, self.crs)
+                self.layers["river_width"] = np.maximum(self.layer("river_width"), rw)
             key = "rivers"
         else:
             mask = rasterize_mask(feats, self.transform, self.shape, self.crs)

@@ -24,7 +24,15 @@ from pyproj import Transformer
 
 from carpathia.errors import FileNotFound, VectorFileError
 
-__all__ = ["Feature", "clip_features", "rasterize_fraction", "rasterize_mask", "read_features", "to_crs"]
+__all__ = [
+    "Feature",
+    "clip_features",
+    "rasterize_fraction",
+    "rasterize_mask",
+    "rasterize_max",
+    "read_features",
+    "to_crs",
+]
 
 _OGR_ERRORS = (
     pyogrio.errors.DataSourceError,
@@ -148,6 +156,19 @@ def rasterize_mask(features: Sequence[Feature], transform: Affine, shape: tuple[
     return rasterio.features.rasterize(
         geoms, out_shape=shape, transform=transform, all_touched=True, fill=0, default_value=1, dtype="uint8"
     ).astype(bool)
+
+
+def rasterize_max(
+    features: Sequence[Feature], values: Sequence[float], transform: Affine, shape: tuple[int, int], crs
+) -> np.ndarray:
+    """float32 grid holding, in every cell a geometry touches, the largest of their ``values``."""
+    geoms = _project(features, crs)
+    pairs = sorted(((g, float(v)) for g, v in zip(geoms, values, strict=True) if not g.is_empty), key=lambda p: p[1])
+    if not pairs:
+        return np.zeros(shape, np.float32)
+    return rasterio.features.rasterize(
+        pairs, out_shape=shape, transform=transform, all_touched=True, fill=0, dtype="float32"
+    )
 
 
 def rasterize_fraction(

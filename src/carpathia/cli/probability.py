@@ -1,0 +1,166 @@
+"""``carpathia map`` and ``carpathia evaluate``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from carpathia.errors import InputError, OutputExistsError
+
+from ._common import OVERWRITE_OPT, console, load_terrain, parse_latlon, print_json
+
+
+def _out_dir(out: Path, overwrite: bool) -> Path:
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out} is a file; --out takes a folder")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise OutputExistsError(f"{out} exists and is not empty; pass --overwrite or choose another --out")
+    return out
+
+
+def map_cmd(
+    region: str = typer.Option(..., "--region", help="Region name, saved terrain .npz, or DEM file."),
+    ipp: str = typer.Option(..., "--ipp", help="Initial planning point LAT,LON (point last seen)."),
+    category: str = typer.Option("hiker", "--category", help="Subject category (Koester), e.g. 'hiker', 'child 7-9'."),
+    model: str = typer.Option("travel_time", "--model", help="rings, travel_time or mixture."),
+    hours: float = typer.Option(None, "--hours", help="Hours missing: bounds how far the subject can have walked."),
+    eco_region: str = typer.Option(None, "--eco-region", help="Temperate, Dry or Urban (default Temperate)."),
+    terrain_class: str = typer.Option(None, "--terrain-class", help="Mountainous or Flat (default: from relief)."),
+    out: Path = typer.Option(..., "--out", help="Folder for poa.tif, poa.png and containment.geojson."),
+    overwrite: bool = OVERWRITE_OPT,
+) -> None:
+    """Probability map (POA) of where the subject is, from the IPP, category and terrain."""
+    from carpathia.incident import Incident
+    from carpathia.io.maps import render_probability
+    from carpathia.probability.models import get_model
+
+    lonlat = parse_latlon(ipp, "--ipp")
+    fn = get_model(model)
+    _out_dir(out, overwrite)
+    incident = Incident.create(
+        ipp_lat=lonlat[1],
+        ipp_lon=lonlat[0],
+        category=category,
+        hours_missing=hours,
+        eco_region=_title(eco_region),
+        terrain_class=_title(terrain_class),
+    )
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True
+    ) as progress:
+        task = progress.add_task("loading terrain", total=None)
+        terrain = load_terrain(region)
+        progress.update(task, description=f"{model} model")
+        pmap = fn(incident, terrain)
+        progress.update(task, description="writing GeoTIFF, PNG, GeoJSON")
+        out.mkdir(parents=True, exist_ok=True)
+        files = [
+            pmap.to_geotiff(out / "poa.tif", overwrite=True),
+            pmap.to_geojson(out / "containment.geojson", overwrite=True),
+            render_probability(
+                pmap,
+                terrain,
+                out / "poa.png",
+                ipp=incident.ipp,
+                overwrite=True,
+                title=f"{terrain.name}: where is the {pmap.meta.get('category', category)}?",
+            ),
+        ]
+    _print_map_summary(pmap)
+    for f in files:
+        console.print(f"wrote {f}")
+
+
+def _title(v: str | None) -> str | None:
+    return v.strip().title() if v else None
+
+
+def _print_map_summary(pmap) -> None:
+    console.print(
+        f"[bold]{pmap.meta.get('model')}[/bold] map for {pmap.meta.get('category')}: "
+        f"{pmap.shape[1]} × {pmap.shape[0]} cells of {pmap.resolution:g} m; "
+        f"rest of world {pmap.rest_of_world:.1%}"
+    )
+    for f in pmap.contours():
+        p = f["properties"]
+        console.print(f"  {p['level']:.0%} containment: {p['area_km2']:.1f} km²")
+    top = pmap.top_cells(1)
+    if top:
+        c = top[0]
+        console.print(f"  most probable cell: {c['lat']:.5f},{c['lon']:.5f} (p = {c['probability']:.2e})")
+
+
+def evaluate_cmd(
+    cases: Path = typer.Argument(..., help="CSV of cases (MapScore columns: IPP Lat/Lon, Find Lat/Lon, ...)."),
+    model: str = typer.Option("rings", "--model", help="rings, travel_time or mixture."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    out: Path = typer.Option(None, "--out", help="Write per-case scores to this CSV."),
+    cells: int = typer.Option(5001, "--cells", help="Grid size in cells (odd; MapScore: 5001)."),
+    cell_size: float = typer.Option(5.0, "--cell-size", help="Cell size in metres (MapScore: 5)."),
+    limit: int = typer.Option(None, "--limit", help="Score only the first N usable cases."),
+    dem: list[Path] = typer.Option([], "--dem", help="DEM files; cases they cover use real terrain."),
+    overwrite: bool = OVERWRITE_OPT,
+) -> None:
+    """Score a model on real finds with the MapScore protocol (rank score, log score, containment)."""
+    from carpathia.io.files import atomic_output, check_output
+    from carpathia.probability.evaluate import evaluate
+
+    if out is not None:
+        check_output(out, overwrite=overwrite, suffixes=(".csv",))
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=as_json,
+    ) as progress:
+        task = progress.add_task(f"evaluating {model}", total=None)
+
+        def step(i: int, n: int, name: str) -> None:
+            progress.update(task, completed=i, total=n, description=f"evaluating {model}: {name}")
+
+        ev = evaluate(cases, model=model, cells=cells, cell_m=cell_size, dem=dem or None, limit=limit, on_case=step)
+    if out is not None:
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["case", "category", "distance_m", "inside", "score", "log_score", "in25", "in50", "in75", "in95"])
+        for r in ev.per_case:
+            c = r["containment"]
+            w.writerow(
+                [
+                    r["case"],
+                    r["category"],
+                    r["distance_m"],
+                    r["inside"],
+                    f"{r['score']:.6f}",
+                    f"{r['log_score']:.6f}",
+                    c["25"],
+                    c["50"],
+                    c["75"],
+                    c["95"],
+                ]
+            )
+        with atomic_output(out, overwrite=overwrite) as tmp:
+            tmp.write_text(buf.getvalue(), encoding="utf-8")
+    result = ev.to_dict()
+    if as_json:
+        print_json(result)
+        return
+    s = ev.summary
+    console.print(
+        f"[bold]{model}[/bold] on {s['n']} cases ({len(ev.skipped)} skipped), grid {cells} × {cells} of {cell_size:g} m"
+    )
+    console.print(f"  MapScore rank score  {s['mean_score']:.3f}  (95 % CI {s['ci_low']:.3f}–{s['ci_high']:.3f})")
+    console.print(f"  mean log score       {s['mean_log_score']:.3f}")
+    cont = ", ".join(f"{k} %: {v:.0%}" for k, v in s["containment"].items())
+    console.print(f"  finds contained      {cont}")
+    for sk in ev.skipped:
+        console.print(f"  skipped row {sk.get('row')} {sk.get('name') or ''}: {sk.get('reason')}")
+    if out is not None:
+        console.print(f"wrote {out}")

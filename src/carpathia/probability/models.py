@@ -1,0 +1,343 @@
+"""Probability-of-area models: functions from (incident, terrain) to a :class:`ProbabilityMap`.
+
+- :func:`rings`: Koester's straight-line distance statistics around the IPP.
+- :func:`travel_time`: the same quantiles laid over a travel-time field from the IPP, so the
+  rings bend around cliffs, rivers and hard ground.
+- :func:`mixture`: a weighted blend of models; :func:`mattson`: the classical Mattson
+  consensus of planners' weighted regions.
+
+Every model returns a normalised map whose ``meta`` records the model, its parameters and
+the subject profile used.
+
+References
+----------
+Koester, R. J. (2008). Lost Person Behavior. dbS Productions (ISRID statistics).
+Mattson, R. J. (1976). Establishing search priorities. In Search Theory and Applications.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from carpathia.errors import InputError, UnknownNameError
+
+from .probmap import ProbabilityMap
+
+__all__ = ["MODELS", "get_model", "mattson", "mixture", "rings", "travel_time"]
+
+#: Flat-ground walking speed used to turn hours into distance: Tobler's hiking function at
+#: zero slope, 6·exp(−3.5·0.05) km/h (Tobler 1993), times his off-path factor 0.6.
+FLAT_OFFTRAIL_SPEED_MS = 6.0 * math.exp(-3.5 * 0.05) * 0.6 / 3.6
+
+
+def _profile(incident, terrain):
+    """The subject profile; on real terrain the ISRID terrain class (and urban eco-region) is
+    inferred from the grid around the IPP when the incident does not give it."""
+    from carpathia.subjects import profile, profile_at
+
+    if terrain.meta.get("flat"):
+        return profile(
+            incident.category,
+            eco_region=incident.eco_region or "Temperate",
+            terrain_class=incident.terrain_class or "Flat",
+        )
+    return profile_at(
+        incident.category, terrain, *incident.ipp, eco_region=incident.eco_region, terrain_class=incident.terrain_class
+    )
+
+
+def _annulus_mass(rho: np.ndarray, cdf: Callable, res: float) -> np.ndarray:
+    """Probability of a cell at effective radius ``rho`` from a radial distance distribution.
+
+    The cell gets the mean areal density of the annulus ``[rho − res/2, rho + res/2]`` times
+    its area: ``(F(ρ+) − F(ρ−)) · res² / (π (ρ+² − ρ−²))``. Near the IPP this stays finite
+    (the IPP cell holds F(res/2) scaled to its square), far out it equals f(ρ)/(2πρ)·res².
+    """
+    out = np.zeros(np.shape(rho))
+    ok = np.isfinite(rho)
+    r = np.asarray(rho)[ok]
+    lo = np.maximum(r - res / 2.0, 0.0)
+    hi = r + res / 2.0
+    mass = cdf(hi) - cdf(lo)
+    out[ok] = np.clip(mass * (res * res) / (np.pi * (hi * hi - lo * lo)), 0.0, None)
+    return out
+
+
+def _finish(weights: np.ndarray, terrain, meta: dict, *, whole: bool = False) -> ProbabilityMap:
+    """Weights that are already probabilities: what is missing from 1 is the rest of the world.
+
+    With ``whole`` the subject is known to be on the grid, so the weights are normalised and
+    the rest of the world is 0.
+    """
+    s = float(weights.sum())
+    if s <= 0:
+        raise InputError("the model puts no probability on this grid; is the IPP inside the terrain?")
+    row = 0.0 if whole else max(0.0, 1.0 - s)
+    return ProbabilityMap.from_weights(weights, terrain, rest_of_world=row, meta=meta)
+
+
+def _edge_distance(terrain, x0: float, y0: float) -> float:
+    """Distance from (x0, y0) to the nearest edge of the grid, metres."""
+    left, bottom, right, top = terrain.bounds
+    return float(min(x0 - left, right - x0, y0 - bottom, top - y0))
+
+
+def _ipp_xy(incident, terrain):
+    terrain.to_pixel(*incident.ipp)  # raises OutsideTerrainError with a clear message
+    return terrain.to_xy(*incident.ipp)
+
+
+def _distance_grid(terrain, x0: float, y0: float) -> np.ndarray:
+    h, w = terrain.shape
+    left, _, _, top = terrain.bounds
+    res = terrain.resolution
+    xs = (left + (np.arange(w) + 0.5) * res - x0).astype(np.float64)
+    ys = (top - (np.arange(h) + 0.5) * res - y0).astype(np.float64)
+    return np.sqrt(ys[:, None] ** 2 + xs[None, :] ** 2)
+
+
+def _hours_cap(incident, hours: float | None) -> float | None:
+    h = hours if hours is not None else incident.hours_missing
+    if h is None:
+        return None
+    if not math.isfinite(h) or h <= 0:
+        raise InputError(f"hours must be a positive number, not {h!r}")
+    return float(h)
+
+
+def rings(incident, terrain, *, hours: float | None = None) -> ProbabilityMap:
+    """Koester distance rings: probability falls with straight-line distance from the IPP.
+
+    Each cell gets the probability that the straight-line IPP-to-find distance falls in its
+    annulus, spread evenly around the ring (so the disc of radius d holds F(d)). Mass beyond
+    the grid is the rest of the world. With ``hours`` (default: the incident's hours missing),
+    distances beyond what a walker covers in that time on flat ground off trail
+    (:data:`FLAT_OFFTRAIL_SPEED_MS`) are excluded and the distribution is conditioned on them.
+
+    References
+    ----------
+    Koester (2008), Lost Person Behavior; ISRID distance-from-IPP table.
+    """
+    prof = _profile(incident, terrain)
+    dist = prof.distance
+    x0, y0 = _ipp_xy(incident, terrain)
+    d = _distance_grid(terrain, x0, y0)
+    res = terrain.resolution
+    cap = _hours_cap(incident, hours)
+    meta = {"model": "rings", "category": prof.category, "profile": _profile_meta(prof), "hours": cap}
+    if cap is not None:
+        dmax = FLAT_OFFTRAIL_SPEED_MS * cap * 3600.0
+        fmax = float(dist.cdf(dmax))
+        if fmax <= 0:
+            raise InputError(f"in {cap:g} h the subject cannot have left the IPP cell; give more hours")
+
+        def cdf(r):
+            return np.minimum(dist.cdf(r), fmax) / fmax
+
+        w = _annulus_mass(d, cdf, res)
+        meta["max_distance_m"] = dmax
+        if dmax <= _edge_distance(terrain, x0, y0):
+            return _finish(w, terrain, meta, whole=True)  # the subject cannot be off the grid
+    else:
+        w = _annulus_mass(d, dist.cdf, res)
+    return _finish(w, terrain, meta)
+
+
+def _profile_meta(prof) -> dict:
+    q = getattr(prof, "quantiles_m", None)
+    return {
+        "category": getattr(prof, "category", None),
+        "eco_region": getattr(prof, "eco_region", None),
+        "terrain_class": getattr(prof, "terrain_class", None),
+        "fell_back": getattr(prof, "fell_back", False),
+        "quantiles_m": dict(q) if q is not None else None,
+    }
+
+
+def _effective_radius(times: np.ndarray, terrain) -> tuple[np.ndarray, dict]:
+    """Equal-area effective radius of each cell from its travel time.
+
+    ρ(t) = sqrt(area{T ≤ t} / π): the cost-distance contour through a cell encloses the same
+    area as a straight-line ring of radius ρ. Once contours reach the grid's edge their area is
+    truncated, so beyond the first edge time ρ grows in proportion to t (constant effective
+    speed). Unreachable cells get ρ = inf.
+    """
+    res = terrain.resolution
+    finite = np.isfinite(times)
+    t = times[finite]
+    order = np.argsort(t, kind="stable")
+    ts = t[order]
+    # ties share the area of their whole group (the contour encloses all of them)
+    last_of_group = np.r_[ts[1:] != ts[:-1], True]
+    count = np.arange(1, ts.size + 1, dtype=np.float64)
+    # for each position, the count at the end of its tie group: the next group end at or after it
+    group_count = np.minimum.accumulate(np.where(last_of_group, count, np.inf)[::-1])[::-1]
+    rho_sorted = np.sqrt(group_count * res * res / np.pi)
+    edge = np.zeros_like(times, dtype=bool)
+    edge[0, :] = edge[-1, :] = edge[:, 0] = edge[:, -1] = True
+    edge_times = times[edge & finite]
+    t_edge = float(edge_times.min()) if edge_times.size else math.inf
+    if math.isfinite(t_edge) and t_edge > 0:
+        k = int(np.searchsorted(ts, t_edge, side="left"))
+        rho_edge = float(rho_sorted[max(k - 1, 0)])
+        beyond = ts >= t_edge
+        rho_sorted = np.where(beyond, rho_edge * ts / t_edge, rho_sorted)
+        v_eff = rho_edge / t_edge
+    else:
+        v_eff = float(rho_sorted[-1] / ts[-1]) if ts.size and ts[-1] > 0 else math.nan
+    rho = np.full(times.shape, np.inf)
+    flat_rho = np.empty_like(rho_sorted)
+    flat_rho[order] = rho_sorted
+    rho[finite] = flat_rho
+    return rho, {"edge_time_s": t_edge, "effective_speed_ms": v_eff}
+
+
+def travel_time(
+    incident,
+    terrain,
+    *,
+    hours: float | None = None,
+    neighbours: int = 8,
+    snow_depth_m: float | None = None,
+) -> ProbabilityMap:
+    """Koester's quantiles laid over travel time from the IPP instead of straight distance.
+
+    A travel-time field is computed from the IPP over the terrain (Tobler's hiking function on
+    the slope of each step, off-trail and land-cover factors, water and slopes over 45° as
+    barriers; :mod:`carpathia.travel`). Cells are then ranked by travel time and given
+    effective radii by equal area (:func:`_effective_radius`): the contour that holds q of the
+    probability encloses the same area as Koester's q ring, but follows the easy ground. On
+    flat, uniform ground this is the rings model (up to the 8-neighbour stencil).
+
+    Calibration: equal area keeps the searched area of each containment ring as in ISRID and
+    needs no fitted constant; it is checked on the Arizona MapScore cases (flat, no DEM) in
+    the README. The published WiSAR cost-distance multipliers (1.05/1.35/1.80 at 25/50/75 %)
+    were fitted to another tool's travel-time units and are not used.
+    """
+    from carpathia import travel
+
+    prof = _profile(incident, terrain)
+    dist = prof.distance
+    r0, c0 = terrain.to_pixel(*incident.ipp)
+    res = terrain.resolution
+    factors = travel.speed_factors(terrain, snow_depth_m=snow_depth_m)
+    if not factors[r0, c0] > 0:
+        raise InputError("the IPP falls on an impassable cell (water, cliff or no elevation data); move it")
+    times = _uniform_times(terrain, factors, (r0, c0), neighbours)
+    if times is None:
+        times = travel.travel_time_terrain(
+            terrain.elevation, res, [(r0, c0)], speed_factor=factors, neighbours=neighbours
+        )
+    cap = _hours_cap(incident, hours)
+    if cap is not None:
+        times = np.where(times <= cap * 3600.0, times, np.inf)
+    rho, info = _effective_radius(times, terrain)
+    meta = {
+        "model": "travel_time",
+        "category": prof.category,
+        "profile": _profile_meta(prof),
+        "hours": cap,
+        "neighbours": neighbours,
+        "snow_depth_m": snow_depth_m,
+        "calibration": "equal-area",
+        **info,
+    }
+    if cap is not None:
+        rho_max = float(np.nanmax(np.where(np.isfinite(rho), rho, np.nan)))
+        fmax = float(dist.cdf(rho_max + res / 2.0))
+
+        def cdf(r):
+            return np.minimum(dist.cdf(r), fmax) / fmax
+
+        w = _annulus_mass(rho, cdf, res)
+        if not math.isfinite(info["edge_time_s"]):
+            return _finish(w, terrain, meta, whole=True)  # every cell in reach is on the grid
+    else:
+        w = _annulus_mass(rho, dist.cdf, res)
+    return _finish(w, terrain, meta)
+
+
+def _uniform_times(terrain, factors: np.ndarray, source: tuple[int, int], neighbours: int) -> np.ndarray | None:
+    """Closed form of the 8-neighbour travel time on level ground of uniform speed, else None.
+
+    On such a grid Dijkstra's shortest path is the octile distance
+    ``max(|dr|, |dc|) + (√2 − 1)·min(|dr|, |dc|)`` cells (tested against the engine), so
+    MapScore's 25-million-cell flat grids need no graph search.
+    """
+    from carpathia.travel import tobler_speed
+
+    z = terrain.elevation
+    if neighbours != 8 or not np.isfinite(z).all() or float(np.ptp(z)) != 0.0 or float(np.ptp(factors)) != 0.0:
+        return None
+    v = float(tobler_speed(0.0)) * float(factors.flat[0])
+    if v <= 0:
+        return None
+    h, w = terrain.shape
+    dr = np.abs(np.arange(h, dtype=np.float64) - source[0])[:, None]
+    dc = np.abs(np.arange(w, dtype=np.float64) - source[1])[None, :]
+    octile = np.maximum(dr, dc) + (math.sqrt(2.0) - 1.0) * np.minimum(dr, dc)
+    return octile * (terrain.resolution / v)
+
+
+def mixture(
+    incident, terrain, *, models: Sequence[tuple[str, float]] = (("rings", 0.5), ("travel_time", 0.5)), **kwargs
+) -> ProbabilityMap:
+    """Weighted blend of models, e.g. ``models=[("rings", 0.3), ("travel_time", 0.7)]``."""
+    if not models:
+        raise InputError("a mixture needs at least one (model, weight) pair")
+    maps = [get_model(name)(incident, terrain, **kwargs) for name, _ in models]
+    out = maps[0].blend(maps[1:], [w for _, w in models])
+    out.meta.update(
+        {"model": "mixture", "components": [[n, float(w)] for n, w in models], "hours": kwargs.get("hours")}
+    )
+    return out
+
+
+def mattson(
+    terrain, regions: Sequence, assessments: Sequence[Sequence[float]], *, rest_of_world: bool = True
+) -> ProbabilityMap:
+    """Mattson consensus: planners give each region (and the rest of the world) a share.
+
+    Parameters
+    ----------
+    regions
+        Polygons in lon/lat (shapely or :class:`~carpathia.terrain.Feature`).
+    assessments
+        One row per planner: a weight per region, plus a last weight for the rest of the world
+        when ``rest_of_world`` is true. Rows are normalised to 1 and averaged; each region's
+        share is spread evenly over its area on the grid (cells partly inside get their part).
+    """
+    from carpathia.terrain.vectors import Feature, rasterize_fraction
+
+    feats = [r if isinstance(r, Feature) else Feature(r) for r in regions]
+    a = np.asarray(assessments, dtype=float)
+    n = len(feats) + (1 if rest_of_world else 0)
+    if a.ndim != 2 or a.shape[1] != n or a.shape[0] == 0:
+        extra = " + rest of world" if rest_of_world else ""
+        raise InputError(f"each planner gives {n} weights ({len(feats)} regions{extra})")
+    if (a < 0).any() or not np.isfinite(a).all() or (a.sum(axis=1) <= 0).any():
+        raise InputError("planners' weights must be non-negative with a positive total")
+    consensus = (a / a.sum(axis=1, keepdims=True)).mean(axis=0)
+    w = np.zeros(terrain.shape)
+    for share, f in zip(consensus[: len(feats)], feats, strict=True):
+        frac = rasterize_fraction([f], terrain.transform, terrain.shape, terrain.crs)
+        if frac.sum() <= 0:
+            raise InputError(f"region {f.properties.get('name', '')!r} does not overlap the terrain")
+        w += share * frac / frac.sum()
+    row = float(consensus[-1]) if rest_of_world else 0.0
+    meta = {"model": "mattson", "consensus": [float(v) for v in consensus], "planners": int(a.shape[0])}
+    return ProbabilityMap.from_weights(w, terrain, rest_of_world=row, meta=meta)
+
+
+MODELS: dict[str, Callable[..., ProbabilityMap]] = {"rings": rings, "travel_time": travel_time, "mixture": mixture}
+
+
+def get_model(name: str) -> Callable[..., ProbabilityMap]:
+    """A model by name (``rings``, ``travel_time``, ``mixture``); '-' and '_' are interchangeable."""
+    key = str(name).strip().lower().replace("-", "_")
+    if key not in MODELS:
+        raise UnknownNameError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
+    return MODELS[key]
