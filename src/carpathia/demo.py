@@ -1,7 +1,8 @@
 """The flagship demo on the bundled real data: what ``carpathia demo`` runs.
 
-Each capability of carpathia adds its step here. Today: both bundled regions, loaded,
-summarised and rendered as shaded-relief maps.
+Each capability of carpathia adds its step here. Today, for both bundled regions: the terrain
+map, then a first-hour probability map (POA) for a lost hiker from the travel-time model,
+written as GeoTIFF, PNG and GeoJSON containment polygons.
 """
 
 from __future__ import annotations
@@ -14,9 +15,38 @@ from pathlib import Path
 
 from carpathia.errors import InputError, OutputExistsError
 
-__all__ = ["DEMO_REGIONS", "DemoResult", "demo_steps", "run_demo"]
+__all__ = ["DEMO_SCENARIOS", "DemoResult", "Scenario", "demo_steps", "run_demo"]
 
-DEMO_REGIONS = ("white-mountains", "maramures")
+
+@dataclass(frozen=True)
+class Scenario:
+    """One demo incident on a bundled region."""
+
+    region: str
+    title: str
+    ipp_lat: float
+    ipp_lon: float
+    category: str
+    hours_missing: float
+    radius_m: float  # the map window around the IPP
+
+
+#: IPPs are places named in the project's data notes (shared/data/SOURCES.md): the summit of
+#: Mt Washington, and Pop Ivan on the Romanian–Ukrainian border ridge of the Maramureș mountains.
+DEMO_SCENARIOS = (
+    Scenario(
+        "white-mountains",
+        "Hiker overdue on the Presidential Range, last seen on the summit of Mt Washington",
+        44.2708,
+        -71.3033,
+        "hiker",
+        12.0,
+        15_000,
+    ),
+    Scenario(
+        "maramures", "Hiker lost in the Maramureș mountains, last seen on Pop Ivan", 47.92, 24.32, "hiker", 24.0, 30_000
+    ),
+)
 
 
 @dataclass
@@ -26,6 +56,7 @@ class DemoResult:
     out_dir: Path
     files: list[Path] = field(default_factory=list)
     regions: dict[str, dict] = field(default_factory=dict)
+    maps: dict[str, dict] = field(default_factory=dict)
 
 
 def _prepare(out_dir: Path, overwrite: bool) -> None:
@@ -38,7 +69,62 @@ def _prepare(out_dir: Path, overwrite: bool) -> None:
 
 def demo_steps() -> list[str]:
     """Names of the demo's steps, for progress bars."""
-    return [f"region {name}" for name in DEMO_REGIONS] + ["summary"]
+    steps = []
+    for s in DEMO_SCENARIOS:
+        steps += [f"{s.region}: terrain", f"{s.region}: probability map"]
+    return [*steps, "summary"]
+
+
+def _terrain_step(t, out: Path, result: DemoResult) -> None:
+    import numpy as np
+
+    from carpathia.io.maps import render_terrain
+
+    summary = t.summary()
+    slope = t.slope()
+    valid = ~np.isnan(slope)
+    summary["slope_deg"] = {
+        "mean": round(float(slope[valid].mean()), 2),
+        "p95": round(float(np.percentile(slope[valid], 95)), 2),
+        "share_over_30": round(float((slope[valid] > 30).mean()), 4),
+    }
+    result.files.append(render_terrain(t, out / f"{t.name}-terrain.png", overwrite=True))
+    result.regions[t.name] = summary
+
+
+def _map_step(t, s: Scenario, out: Path, result: DemoResult) -> None:
+    from carpathia.incident import Incident
+    from carpathia.io.maps import render_probability
+    from carpathia.probability.models import travel_time
+
+    window = t.crop((s.ipp_lon, s.ipp_lat), s.radius_m)
+    incident = Incident.create(
+        name=s.title, ipp_lat=s.ipp_lat, ipp_lon=s.ipp_lon, category=s.category, hours_missing=s.hours_missing
+    )
+    pmap = travel_time(incident, window)
+    pmap.meta["incident"] = s.title
+    stem = f"{t.name}-poa"
+    result.files += [
+        pmap.to_geotiff(out / f"{stem}.tif", overwrite=True),
+        pmap.to_geojson(out / f"{stem}-containment.geojson", overwrite=True),
+        render_probability(
+            pmap,
+            window,
+            out / f"{stem}.png",
+            ipp=incident.ipp,
+            overwrite=True,
+            title=f"{s.title}\n{s.category}, {s.hours_missing:g} h missing: travel-time POA",
+        ),
+    ]
+    top = pmap.top_cells(1)[0]
+    result.maps[t.name] = {
+        "incident": s.title,
+        "model": pmap.meta["model"],
+        "profile": pmap.meta["profile"],
+        "rest_of_world": round(pmap.rest_of_world, 4),
+        "containment_km2": {f"{f['properties']['level']:.0%}": f["properties"]["area_km2"] for f in pmap.contours()},
+        "most_probable_cell": {"lat": round(top["lat"], 5), "lon": round(top["lon"], 5)},
+    }
 
 
 def run_demo(
@@ -48,33 +134,25 @@ def run_demo(
     on_step: Callable[[str], None] | None = None,
 ) -> DemoResult:
     """Run the demo into ``out_dir``; ``on_step(name)`` is called as each step finishes."""
-    import numpy as np
-
-    from carpathia.io.maps import render_terrain
+    from carpathia.io.files import atomic_output
     from carpathia.terrain import Terrain
 
     out = Path(out_dir)
     _prepare(out, overwrite)
     result = DemoResult(out)
-    for name in DEMO_REGIONS:
-        t = Terrain.from_region(name)
-        summary = t.summary()
-        slope = t.slope()
-        valid = ~np.isnan(slope)
-        summary["slope_deg"] = {
-            "mean": round(float(slope[valid].mean()), 2),
-            "p95": round(float(np.percentile(slope[valid], 95)), 2),
-            "share_over_30": round(float((slope[valid] > 30).mean()), 4),
-        }
-        result.files.append(render_terrain(t, out / f"{name}-terrain.png", overwrite=True))
-        result.regions[name] = summary
+    for s in DEMO_SCENARIOS:
+        t = Terrain.from_region(s.region)
+        _terrain_step(t, out, result)
         if on_step:
-            on_step(f"region {name}")
+            on_step(f"{s.region}: terrain")
+        _map_step(t, s, out, result)
+        if on_step:
+            on_step(f"{s.region}: probability map")
     summary_path = out / "summary.json"
-    from carpathia.io.files import atomic_output
-
     with atomic_output(summary_path, overwrite=True) as tmp:
-        tmp.write_text(json.dumps({"regions": result.regions}, indent=2, ensure_ascii=False), encoding="utf-8")
+        tmp.write_text(
+            json.dumps({"regions": result.regions, "maps": result.maps}, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
     result.files.append(summary_path)
     if on_step:
         on_step("summary")

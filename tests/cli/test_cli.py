@@ -105,7 +105,14 @@ def test_demo_writes_maps_and_summary(tmp_path):
     out = tmp_path / "demo"
     proc = run_cli("demo", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
-    for name in ("white-mountains-terrain.png", "maramures-terrain.png", "summary.json"):
+    for name in (
+        "white-mountains-terrain.png",
+        "maramures-terrain.png",
+        "summary.json",
+        "white-mountains-poa.tif",
+        "maramures-poa.png",
+        "maramures-poa-containment.geojson",
+    ):
         assert (out / name).is_file()
     summary = json.loads((out / "summary.json").read_text())
     assert summary["regions"]["maramures"]["resolution_m"] == 1000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 
 import typer
 
@@ -59,8 +60,14 @@ def _words(exc) -> list[str]:
     return words
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings reach the field user as one line, without source file and line number."""
+    typer.echo(f"warning: {' '.join(str(message).split())}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; bad input gives one line on stderr and exit status 2, never a traceback."""
+    warnings.showwarning = _show_warning
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=argv, prog_name="carpathia", standalone_mode=False)

@@ -48,6 +48,13 @@ def demo_cmd(
             f"{100 * s['slope_deg']['share_over_30']:.1f} %",
         )
     console.print(table)
+    for name, m in result.maps.items():
+        c = m["containment_km2"]
+        console.print(f"[bold]{name}[/bold]: {m['incident']}")
+        console.print(
+            f"  {m['model']} POA for {m['profile']['category']}: 50 % within {c['50%']:.1f} km², "
+            f"95 % within {c['95%']:.1f} km²; rest of world {m['rest_of_world']:.1%}"
+        )
     console.print(COARSE_NOTE)
     console.print(f"Wrote {len(result.files)} files to {result.out_dir}/:")
     for f in result.files:
