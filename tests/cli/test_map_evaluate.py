@@ -123,3 +123,45 @@ def test_evaluate_bad_files(tmp_path):
         proc = run_cli(*args)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr
         assert len([ln for ln in proc.stderr.splitlines() if ln.strip()]) == 1
+
+
+def test_map_with_user_categories(tmp_path):
+    toml = tmp_path / "cats.toml"
+    toml.write_text('[[category]]\nname = "shepherd"\np25_km = 0.5\np50_km = 1.0\np75_km = 2.0\np95_km = 5.0\n')
+    out = tmp_path / "m"
+    proc = run_cli(
+        "map",
+        "--region",
+        "maramures",
+        "--ipp",
+        "47.92,24.32",
+        "--category",
+        "shepherd",
+        "--categories",
+        str(toml),
+        "--model",
+        "rings",
+        "--out",
+        str(out),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "warning" not in proc.stderr
+    with rasterio.open(out / "poa.tif") as ds:
+        meta = json.loads(ds.tags()["CARPATHIA_META"])
+    assert meta["profile"]["quantiles_m"]["0.5"] == pytest.approx(1000.0)
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[category]]\nname = "x"\np25_km = 3\np50_km = 1\np75_km = 2\np95_km = 5\n')
+    proc = run_cli(
+        "map",
+        "--region",
+        "maramures",
+        "--ipp",
+        "47.92,24.32",
+        "--category",
+        "x",
+        "--categories",
+        str(bad),
+        "--out",
+        str(tmp_path / "n"),
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr

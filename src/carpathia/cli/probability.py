@@ -30,6 +30,7 @@ def map_cmd(
     hours: float = typer.Option(None, "--hours", help="Hours missing: bounds how far the subject can have walked."),
     eco_region: str = typer.Option(None, "--eco-region", help="Temperate, Dry or Urban (default Temperate)."),
     terrain_class: str = typer.Option(None, "--terrain-class", help="Mountainous or Flat (default: from relief)."),
+    categories: Path = typer.Option(None, "--categories", help="TOML file of your own subject categories."),
     out: Path = typer.Option(..., "--out", help="Folder for poa.tif, poa.png and containment.geojson."),
     overwrite: bool = OVERWRITE_OPT,
 ) -> None:
@@ -40,6 +41,11 @@ def map_cmd(
 
     lonlat = parse_latlon(ipp, "--ipp")
     fn = get_model(model)
+    extra = ()
+    if categories is not None:
+        from carpathia.subjects import load_categories
+
+        extra = tuple(load_categories(categories))
     _out_dir(out, overwrite)
     incident = Incident.create(
         ipp_lat=lonlat[1],
@@ -55,7 +61,7 @@ def map_cmd(
         task = progress.add_task("loading terrain", total=None)
         terrain = load_terrain(region)
         progress.update(task, description=f"{model} model")
-        pmap = fn(incident, terrain)
+        pmap = fn(incident, terrain, categories=extra)
         progress.update(task, description="writing GeoTIFF, PNG, GeoJSON")
         out.mkdir(parents=True, exist_ok=True)
         files = [

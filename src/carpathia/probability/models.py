@@ -33,9 +33,10 @@ __all__ = ["MODELS", "get_model", "mattson", "mixture", "rings", "travel_time"]
 FLAT_OFFTRAIL_SPEED_MS = 6.0 * math.exp(-3.5 * 0.05) * 0.6 / 3.6
 
 
-def _profile(incident, terrain):
+def _profile(incident, terrain, categories=()):
     """The subject profile; on real terrain the ISRID terrain class (and urban eco-region) is
-    inferred from the grid around the IPP when the incident does not give it."""
+    inferred from the grid around the IPP when the incident does not give it. ``categories``
+    are user-defined profiles (:func:`carpathia.subjects.load_categories`), tried first."""
     from carpathia.subjects import profile, profile_at
 
     if terrain.meta.get("flat"):
@@ -43,9 +44,15 @@ def _profile(incident, terrain):
             incident.category,
             eco_region=incident.eco_region or "Temperate",
             terrain_class=incident.terrain_class or "Flat",
+            extra=categories,
         )
     return profile_at(
-        incident.category, terrain, *incident.ipp, eco_region=incident.eco_region, terrain_class=incident.terrain_class
+        incident.category,
+        terrain,
+        *incident.ipp,
+        eco_region=incident.eco_region,
+        terrain_class=incident.terrain_class,
+        extra=categories,
     )
 
 
@@ -122,7 +129,7 @@ def _hours_cap(incident, hours: float | None) -> float | None:
     return float(h)
 
 
-def rings(incident, terrain, *, hours: float | None = None) -> ProbabilityMap:
+def rings(incident, terrain, *, hours: float | None = None, categories: Sequence = ()) -> ProbabilityMap:
     """Koester distance rings: probability falls with straight-line distance from the IPP.
 
     Each cell gets the probability that the straight-line IPP-to-find distance falls in its
@@ -135,7 +142,7 @@ def rings(incident, terrain, *, hours: float | None = None) -> ProbabilityMap:
     ----------
     Koester (2008), Lost Person Behavior; ISRID distance-from-IPP table.
     """
-    prof = _profile(incident, terrain)
+    prof = _profile(incident, terrain, categories)
     dist = prof.distance
     x0, y0 = _ipp_xy(incident, terrain)
     d = _distance_grid(terrain, x0, y0)
@@ -237,6 +244,7 @@ def travel_time(
     hours: float | None = None,
     neighbours: int = 8,
     snow_depth_m: float | None = None,
+    categories: Sequence = (),
 ) -> ProbabilityMap:
     """Koester's quantiles laid over travel time from the IPP instead of straight distance.
 
@@ -254,7 +262,7 @@ def travel_time(
     """
     from carpathia import travel
 
-    prof = _profile(incident, terrain)
+    prof = _profile(incident, terrain, categories)
     dist = prof.distance
     r0, c0 = terrain.to_pixel(*incident.ipp)
     res = terrain.resolution
