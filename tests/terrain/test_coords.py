@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -25,22 +27,19 @@ def _roundtrip_ok(t: Terrain, lon: float, lat: float) -> None:
     assert abs(x2 - x) <= half and abs(y2 - y) <= half
 
 
+@pytest.mark.parametrize("region", ["white-mountains", "maramures"])
 @settings(max_examples=300, deadline=None)
 @given(fx=st.floats(1e-7, 1.0 - 1e-7), fy=st.floats(1e-7, 1.0 - 1e-7))
-def test_roundtrip_within_half_a_cell_white_mountains(white_mountains, fx, fy):
-    t = white_mountains
+def test_roundtrip_within_half_a_cell(region, fx, fy):
+    t = _region(region)
     left, bottom, right, top = t.bounds
     lon, lat = t.to_lonlat_xy(left + fx * (right - left), top - fy * (top - bottom))
     _roundtrip_ok(t, lon, lat)
 
 
-@settings(max_examples=300, deadline=None)
-@given(fx=st.floats(1e-7, 1.0 - 1e-7), fy=st.floats(1e-7, 1.0 - 1e-7))
-def test_roundtrip_within_half_a_cell_maramures(maramures, fx, fy):
-    t = maramures
-    left, bottom, right, top = t.bounds
-    lon, lat = t.to_lonlat_xy(left + fx * (right - left), top - fy * (top - bottom))
-    _roundtrip_ok(t, lon, lat)
+@functools.cache
+def _region(name: str) -> Terrain:
+    return Terrain.from_region(name)
 
 
 def test_vectorised_and_outside(white_mountains):

@@ -157,6 +157,26 @@ def _grow(keys, vals):
 
 
 @njit(cache=True, nogil=True)
+def _seed(out, keys, vals, sources):
+    """Put every source on the heap at time 0; returns the heap and its size."""
+    size = 0
+    for s in sources:
+        if out[s] != 0.0:
+            out[s] = 0.0
+            if size + 2 > keys.size:  # room for the entry and the inf sentinel
+                keys, vals = _grow(keys, vals)
+            size = _push(keys, vals, size, 0.0, s)
+    return keys, vals, size
+
+
+@njit(cache=True, nogil=True)
+def _clear_beyond(out, max_time):
+    for i in range(out.size):
+        if out[i] > max_time:
+            out[i] = np.inf
+
+
+@njit(cache=True, nogil=True)
 def travel_time_iso(speed, sources, cellsize, neighbours, max_time):
     """Travel time (s) from the nearest source over an isotropic speed grid (m/s).
 
@@ -172,14 +192,8 @@ def travel_time_iso(speed, sources, cellsize, neighbours, max_time):
     margin = 2 if k == 16 else 1
     out = _infs(nr * nc)
     keys, vals = _new_heap(nr, nc)
-    size = 0
+    keys, vals, size = _seed(out, keys, vals, sources)
     stopped = False
-    for s in sources:
-        if out[s] != 0.0:
-            out[s] = 0.0
-            if size + 2 > keys.size:  # room for the entry and the inf sentinel
-                keys, vals = _grow(keys, vals)
-            size = _push(keys, vals, size, 0.0, s)
     while size > 0:
         d = keys[0]
         i = np.int64(vals[0])
@@ -212,9 +226,7 @@ def travel_time_iso(speed, sources, cellsize, neighbours, max_time):
                 out[j] = nd
                 size = _push(keys, vals, size, nd, np.int32(j))
     if stopped:  # at max_time: tentative times beyond it are not final
-        for i in range(out.size):
-            if out[i] > max_time:
-                out[i] = np.inf
+        _clear_beyond(out, max_time)
     return out
 
 
@@ -245,14 +257,8 @@ def travel_time_tobler(z, factor, sources, cellsize, neighbours, tan_max, max_ti
     margin = 2 if k == 16 else 1
     out = _infs(nr * nc)
     keys, vals = _new_heap(nr, nc)
-    size = 0
+    keys, vals, size = _seed(out, keys, vals, sources)
     stopped = False
-    for s in sources:
-        if out[s] != 0.0:
-            out[s] = 0.0
-            if size + 2 > keys.size:  # room for the entry and the inf sentinel
-                keys, vals = _grow(keys, vals)
-            size = _push(keys, vals, size, 0.0, s)
     while size > 0:
         d = keys[0]
         i = np.int64(vals[0])
@@ -294,9 +300,7 @@ def travel_time_tobler(z, factor, sources, cellsize, neighbours, tan_max, max_ti
                 out[j] = nd
                 size = _push(keys, vals, size, nd, np.int32(j))
     if stopped:
-        for i in range(out.size):
-            if out[i] > max_time:
-                out[i] = np.inf
+        _clear_beyond(out, max_time)
     return out
 
 
