@@ -175,3 +175,20 @@ def test_real_terrain_maps(white_mountains):
     # the summit cell (the IPP) is among the most probable few cells
     r, c = t.to_pixel(-71.3033, 44.2708)
     assert m.cells[r, c] >= np.quantile(m.cells, 0.99)
+
+
+def test_multipliers_scale_the_quantiles():
+    from carpathia.probability.models import scaled_distribution
+
+    d = profile("hiker", eco_region="Temperate", terrain_class="Mountainous").distance
+    assert scaled_distribution(d, None) is d
+    s = scaled_distribution(d, {0.25: 2.0, 0.5: 2.0, 0.75: 2.0, 0.95: 2.0})
+    for q, v in d.quantiles.items():
+        assert s.ppf(q) == pytest.approx(2 * v, rel=1e-9)
+    with pytest.raises(Exception, match="multiplier"):
+        scaled_distribution(d, {0.5: -1.0})
+    t = Terrain.flat((LON, LAT), radius_m=12_500, resolution=25)
+    inc = _incident(eco_region="Temperate", terrain_class="Mountainous")
+    m = rings(inc, t, multipliers={0.5: 1.5})
+    dd = _distance_grid(t, *t.to_xy(LON, LAT))
+    assert m.cells[dd <= 1.5 * d.quantiles[0.5]].sum() == pytest.approx(0.5, abs=0.01)

@@ -11,7 +11,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from carpathia.errors import InputError, OutputExistsError
 
-from ._common import OVERWRITE_OPT, console, load_terrain, parse_latlon, print_json
+from ._common import OVERWRITE_OPT, console, load_terrain, parse_latlon, parse_numbers, print_json
+
+MULT_HELP = "Calibration: four factors on Koester's 25/50/75/95 % distances, e.g. 1.1,1.3,1.5,1.6."
+
+
+def _multipliers(text: str | None) -> dict[float, float] | None:
+    v = parse_numbers(text, 4, "--multipliers", "1.1,1.3,1.5,1.6", "(25,50,75,95 %)")
+    if v is None:
+        return None
+    if not all(x > 0 for x in v):
+        raise InputError(f"--multipliers must be positive factors, not {text!r}")
+    return dict(zip((0.25, 0.5, 0.75, 0.95), v, strict=True))
 
 
 def _out_dir(out: Path, overwrite: bool) -> Path:
@@ -31,6 +42,7 @@ def map_cmd(
     eco_region: str = typer.Option(None, "--eco-region", help="Temperate, Dry or Urban (default Temperate)."),
     terrain_class: str = typer.Option(None, "--terrain-class", help="Mountainous or Flat (default: from relief)."),
     categories: Path = typer.Option(None, "--categories", help="TOML file of your own subject categories."),
+    multipliers: str = typer.Option(None, "--multipliers", help=MULT_HELP),
     out: Path = typer.Option(..., "--out", help="Folder for poa.tif, poa.png and containment.geojson."),
     overwrite: bool = OVERWRITE_OPT,
 ) -> None:
@@ -61,7 +73,10 @@ def map_cmd(
         task = progress.add_task("loading terrain", total=None)
         terrain = load_terrain(region)
         progress.update(task, description=f"{model} model")
-        pmap = fn(incident, terrain, categories=extra)
+        kwargs = {"categories": extra}
+        if _multipliers(multipliers):
+            kwargs["multipliers"] = _multipliers(multipliers)
+        pmap = fn(incident, terrain, **kwargs)
         progress.update(task, description="writing GeoTIFF, PNG, GeoJSON")
         out.mkdir(parents=True, exist_ok=True)
         files = [
@@ -109,6 +124,10 @@ def evaluate_cmd(
     cell_size: float = typer.Option(5.0, "--cell-size", help="Cell size in metres (MapScore: 5)."),
     limit: int = typer.Option(None, "--limit", help="Score only the first N usable cases."),
     dem: list[Path] = typer.Option([], "--dem", help="DEM files; cases they cover use real terrain."),
+    multipliers: str = typer.Option(None, "--multipliers", help=MULT_HELP),
+    cross_validate: bool = typer.Option(
+        False, "--cross-validate", help="Calibrate the rings on these cases (two-fold) and score out of sample."
+    ),
     overwrite: bool = OVERWRITE_OPT,
 ) -> None:
     """Score a model on real finds with the MapScore protocol (rank score, log score, containment)."""
@@ -131,7 +150,20 @@ def evaluate_cmd(
         def step(i: int, n: int, name: str) -> None:
             progress.update(task, completed=i, total=n, description=f"evaluating {model}: {name}")
 
-        ev = evaluate(cases, model=model, cells=cells, cell_m=cell_size, dem=dem or None, limit=limit, on_case=step)
+        kwargs = {}
+        if _multipliers(multipliers):
+            kwargs["multipliers"] = _multipliers(multipliers)
+        ev = evaluate(
+            cases,
+            model=model,
+            cells=cells,
+            cell_m=cell_size,
+            dem=dem or None,
+            limit=limit,
+            on_case=step,
+            cross_validate=cross_validate,
+            **kwargs,
+        )
     if out is not None:
         buf = io.StringIO()
         w = csv.writer(buf)
@@ -166,7 +198,17 @@ def evaluate_cmd(
     console.print(f"  mean log score       {s['mean_log_score']:.3f}")
     cont = ", ".join(f"{k} %: {v:.0%}" for k, v in s["containment"].items())
     console.print(f"  finds contained      {cont}")
-    for sk in ev.skipped:
+    if ev.calibration:
+        m = ", ".join(f"{float(k):.0%}: ×{v:.2f}" for k, v in ev.calibration["multipliers"].items())
+        console.print(f"  calibrated (two-fold, out of sample); multipliers from all cases: {m}")
+        u = ev.calibration["uncalibrated"]
+        console.print(
+            f"  uncalibrated: score {u['mean_score']:.3f}, log score {u['mean_log_score']:.3f}, contained "
+            + ", ".join(f"{k} %: {v:.0%}" for k, v in u["containment"].items())
+        )
+    for sk in ev.skipped[:5]:
         console.print(f"  skipped row {sk.get('row')} {sk.get('name') or ''}: {sk.get('reason')}")
+    if len(ev.skipped) > 5:
+        console.print(f"  ... and {len(ev.skipped) - 5} more skipped rows (all listed with --json)")
     if out is not None:
         console.print(f"wrote {out}")

@@ -27,7 +27,7 @@ from .models import get_model
 from .probmap import CONTAINMENT_LEVELS
 from .scoring import containment, log_score, rank_score, summarise
 
-__all__ = ["MAPSCORE_CELLS", "MAPSCORE_CELL_M", "Evaluation", "evaluate", "evaluate_case"]
+__all__ = ["MAPSCORE_CELLS", "MAPSCORE_CELL_M", "Evaluation", "calibrate", "evaluate", "evaluate_case"]
 
 #: MapScore's grid: 5001 × 5001 cells of 5 m centred on the IPP (Sava et al. 2016).
 MAPSCORE_CELLS = 5001
@@ -44,14 +44,18 @@ class Evaluation:
     per_case: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    calibration: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             **self.summary,
             "model": self.model,
             "grid": {"cells": self.cells, "cell_m": self.cell_m},
             "skipped": self.skipped,
         }
+        if self.calibration is not None:
+            out["calibration"] = self.calibration
+        return out
 
 
 def _terrain_for(case: Case, cells: int, cell_m: float, dem: Sequence[str | os.PathLike] | None):
@@ -97,7 +101,10 @@ def evaluate_case(
     p = pmap.cells
     row = pmap.rest_of_world
     cont = containment(p, rc, CONTAINMENT_LEVELS, rest_of_world=row)
+    quantiles = {float(k): float(v) for k, v in pmap.meta["profile"]["quantiles_m"].items()}
     return {
+        "find_radius_m": _find_radius(p, rc, quantiles, case.distance_m),
+        "quantiles_m": quantiles,
         "case": case.name,
         "category": case.category,
         "profile_category": pmap.meta.get("category"),
@@ -111,6 +118,42 @@ def evaluate_case(
     }
 
 
+def _find_radius(p, rc, quantiles: dict[float, float], distance_m: float) -> float:
+    """The find's effective radius under the model: where the find cell enters the map's rings.
+
+    The mass of the cells more probable than the find (ties counted half) is the containment
+    level ``c`` at which the find is reached; the profile's uncalibrated distribution turns it
+    into a radius ρ = F⁻¹(c) (for rings, the straight-line distance; for travel time, the
+    equal-area radius). A find off the grid keeps its straight-line distance.
+    """
+    from carpathia.subjects import DistanceDistribution
+
+    if rc is None:
+        return float(distance_m)
+    v = p[rc]
+    level = float(p[p > v].sum() + 0.5 * p[p == v].sum())
+    level = min(max(level, 1e-9), 1.0 - 1e-9)
+    return float(DistanceDistribution(quantiles).ppf(level))
+
+
+def calibrate(per_case: Sequence[dict[str, Any]], levels=CONTAINMENT_LEVELS) -> dict[float, float]:
+    """Multipliers on Koester's quantiles so each ring holds its stated share of these finds.
+
+    For level q the multiplier is the empirical q-quantile, over the cases, of the find's
+    effective radius divided by its profile's q distance (:func:`_find_radius`): rings scaled by
+    it contain a fraction q of the finds.
+    """
+    import numpy as np
+
+    out = {}
+    for q in levels:
+        ratios = [c["find_radius_m"] / c["quantiles_m"][q] for c in per_case if q in c.get("quantiles_m", {})]
+        if not ratios:
+            raise InputError(f"no case has a {q:.0%} distance to calibrate on")
+        out[float(q)] = round(float(np.quantile(ratios, q)), 4)
+    return out
+
+
 def evaluate(
     cases_csv: str | os.PathLike,
     *,
@@ -121,12 +164,19 @@ def evaluate(
     limit: int | None = None,
     on_case: Callable[[int, int, str], None] | None = None,
     seed: int = 0,
+    cross_validate: bool = False,
     **model_kwargs,
 ) -> Evaluation:
     """Score a model on every usable case of a MapScore-style CSV.
 
     ``cells`` must be odd (the IPP sits in the middle cell). ``on_case(i, n, name)`` is called
     after each case for progress reporting. Bad rows are skipped and listed with the reason.
+
+    With ``cross_validate`` the model is also calibrated (:func:`calibrate`) by two-fold
+    cross-validation: cases are split by position (odd, even), each half is scored with the
+    multipliers fitted on the other half, and the summary is of these out-of-sample scores;
+    ``calibration`` holds the uncalibrated summary, the fold multipliers and the multipliers
+    fitted on all cases (the ones to use in the field). It costs a second pass.
     """
     get_model(model)
     if int(cells) != cells or cells < 3 or cells % 2 == 0:
@@ -150,7 +200,39 @@ def evaluate(
     if not ev.per_case:
         raise InputError(f"{cases_csv}: no usable case to evaluate ({len(ev.skipped)} skipped)")
     ev.summary = summarise(ev.per_case, seed=seed)
+    if cross_validate:
+        _cross_validate(ev, cases, model, cells, cell_m, dem, on_case, seed, model_kwargs)
     return ev
+
+
+def _cross_validate(ev: Evaluation, cases, model, cells, cell_m, dem, on_case, seed, model_kwargs) -> None:
+    if model_kwargs.get("multipliers"):
+        raise InputError("give either multipliers or cross-validation, not both")
+    scored = {r["case"]: r for r in ev.per_case}
+    usable = [c for c in cases if c.name in scored]
+    if len(usable) < 4:
+        raise InputError("cross-validation needs at least 4 usable cases")
+    folds = [usable[0::2], usable[1::2]]
+    fold_mult = [calibrate([scored[c.name] for c in folds[1 - k]]) for k in (0, 1)]
+    out = []
+    n = len(usable)
+    for k in (0, 1):
+        for case in folds[k]:
+            out.append(
+                evaluate_case(
+                    case, model, cells=cells, cell_m=cell_m, dem=dem, multipliers=fold_mult[k], **model_kwargs
+                )
+            )
+            if on_case:
+                on_case(len(out), n, f"{case.name} (calibrated)")
+    ev.calibration = {
+        "method": "two-fold cross-validation (cases alternately assigned); multipliers on Koester quantiles",
+        "uncalibrated": ev.summary,
+        "fold_multipliers": [{str(k): v for k, v in m.items()} for m in fold_mult],
+        "multipliers": {str(k): v for k, v in calibrate(list(scored.values())).items()},
+    }
+    ev.per_case = out
+    ev.summary = summarise(out, seed=seed)
 
 
 def _skip_dict(s) -> dict[str, Any]:

@@ -18,7 +18,7 @@ Mattson, R. J. (1976). Establishing search priorities. In Search Theory and Appl
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from carpathia.errors import InputError, UnknownNameError
 
 from .probmap import ProbabilityMap
 
-__all__ = ["MODELS", "get_model", "mattson", "mixture", "rings", "travel_time"]
+__all__ = ["MODELS", "get_model", "mattson", "mixture", "rings", "scaled_distribution", "travel_time"]
 
 #: Flat-ground walking speed used to turn hours into distance: Tobler's hiking function at
 #: zero slope, 6·exp(−3.5·0.05) km/h (Tobler 1993), times his off-path factor 0.6.
@@ -54,6 +54,29 @@ def _profile(incident, terrain, categories=()):
         terrain_class=incident.terrain_class,
         extra=categories,
     )
+
+
+def scaled_distribution(dist, multipliers: Mapping[float, float] | None):
+    """The distance distribution with each quantile multiplied (a calibration), or ``dist``.
+
+    ``multipliers`` maps probability levels (0.25, 0.5, 0.75, 0.95) to factors; levels not
+    given keep factor 1. Scaled quantiles are forced to increase.
+    """
+    if not multipliers:
+        return dist
+    from carpathia.subjects import DistanceDistribution
+
+    qs = dict(dist.quantiles)
+    out = {}
+    last = 0.0
+    for q in sorted(qs):
+        m = float(multipliers.get(q, multipliers.get(str(q), 1.0)))
+        if not (math.isfinite(m) and m > 0):
+            raise InputError(f"calibration multiplier for {q:.0%} must be a positive number, not {m!r}")
+        v = max(qs[q] * m, last * (1 + 1e-9))
+        out[q] = v
+        last = v
+    return DistanceDistribution(out, method=dist.method)
 
 
 def _annulus_mass(rho: np.ndarray, cdf: Callable, res: float) -> np.ndarray:
@@ -129,7 +152,14 @@ def _hours_cap(incident, hours: float | None) -> float | None:
     return float(h)
 
 
-def rings(incident, terrain, *, hours: float | None = None, categories: Sequence = ()) -> ProbabilityMap:
+def rings(
+    incident,
+    terrain,
+    *,
+    hours: float | None = None,
+    categories: Sequence = (),
+    multipliers: Mapping[float, float] | None = None,
+) -> ProbabilityMap:
     """Koester distance rings: probability falls with straight-line distance from the IPP.
 
     Each cell gets the probability that the straight-line IPP-to-find distance falls in its
@@ -143,12 +173,18 @@ def rings(incident, terrain, *, hours: float | None = None, categories: Sequence
     Koester (2008), Lost Person Behavior; ISRID distance-from-IPP table.
     """
     prof = _profile(incident, terrain, categories)
-    dist = prof.distance
+    dist = scaled_distribution(prof.distance, multipliers)
     x0, y0 = _ipp_xy(incident, terrain)
     d = _distance_grid(terrain, x0, y0)
     res = terrain.resolution
     cap = _hours_cap(incident, hours)
-    meta = {"model": "rings", "category": prof.category, "profile": _profile_meta(prof), "hours": cap}
+    meta = {
+        "model": "rings",
+        "category": prof.category,
+        "profile": _profile_meta(prof),
+        "hours": cap,
+        "multipliers": _mult_meta(multipliers),
+    }
     if cap is not None:
         dmax = FLAT_OFFTRAIL_SPEED_MS * cap * 3600.0
         fmax = float(dist.cdf(dmax))
@@ -165,6 +201,10 @@ def rings(incident, terrain, *, hours: float | None = None, categories: Sequence
     else:
         w = _annulus_mass(d, dist.cdf, res)
     return _finish(w, terrain, meta)
+
+
+def _mult_meta(multipliers) -> dict | None:
+    return {str(float(k)): float(v) for k, v in multipliers.items()} if multipliers else None
 
 
 def _profile_meta(prof) -> dict:
@@ -245,6 +285,7 @@ def travel_time(
     neighbours: int = 8,
     snow_depth_m: float | None = None,
     categories: Sequence = (),
+    multipliers: Mapping[float, float] | None = None,
 ) -> ProbabilityMap:
     """Koester's quantiles laid over travel time from the IPP instead of straight distance.
 
@@ -256,14 +297,17 @@ def travel_time(
     flat, uniform ground this is the rings model (up to the 8-neighbour stencil).
 
     Calibration: equal area keeps the searched area of each containment ring as in ISRID and
-    needs no fitted constant; it is checked on the Arizona MapScore cases (flat, no DEM) in
-    the README. The published WiSAR cost-distance multipliers (1.05/1.35/1.80 at 25/50/75 %)
-    were fitted to another tool's travel-time units and are not used.
+    needs no fitted constant. On top, ``multipliers`` (level → factor on that Koester quantile)
+    recalibrate the rings to a team's own finds: :func:`carpathia.probability.evaluate.calibrate`
+    fits them so the rings hold their stated fraction of finds (cross-validated; the README gives
+    the figures on the Arizona MapScore cases). The published WiSAR cost-distance multipliers
+    (1.05/1.35/1.80 at 25/50/75 %) were fitted to another tool's travel-time units and are not
+    the default; they can be passed here.
     """
     from carpathia import travel
 
     prof = _profile(incident, terrain, categories)
-    dist = prof.distance
+    dist = scaled_distribution(prof.distance, multipliers)
     r0, c0 = terrain.to_pixel(*incident.ipp)
     res = terrain.resolution
     factors = travel.speed_factors(terrain, snow_depth_m=snow_depth_m)
@@ -280,6 +324,7 @@ def travel_time(
     rho, info = _effective_radius(times, terrain)
     meta = {
         "model": "travel_time",
+        "multipliers": _mult_meta(multipliers),
         "category": prof.category,
         "profile": _profile_meta(prof),
         "hours": cap,
