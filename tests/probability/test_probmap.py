@@ -126,3 +126,13 @@ def test_mattson_consensus(flat):
     assert m.sum_in(ll(east)) == pytest.approx(0.45, abs=0.005)
     with pytest.raises(InputError):
         mattson(flat, [ll(west)], [[1, 2, 3]])
+
+
+def test_png(tmp_path, flat):
+    m = ProbabilityMap.from_weights(np.exp(-np.hypot(*np.indices(flat.shape) - 10.0) / 3), flat)
+    p = m.to_png(tmp_path / "m.png", flat, ipp=(24.0, 47.9))
+    assert p.read_bytes()[:4] == b"\x89PNG"
+    other = Terrain.flat((24.5, 47.9), radius_m=1000, resolution=100)
+    with pytest.raises(Exception, match="grid"):
+        m.to_png(tmp_path / "n.png", other)
+    assert not (tmp_path / "n.png").exists()

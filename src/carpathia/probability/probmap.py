@@ -300,6 +300,14 @@ class ProbabilityMap:
             tmp.write_text(json.dumps(fc, default=str, ensure_ascii=False), encoding="utf-8")
         return Path(path)
 
+    def to_png(
+        self, path: str | os.PathLike, terrain, *, ipp=None, title: str | None = None, overwrite: bool = False
+    ) -> Path:
+        """PNG map: the POA over ``terrain``'s shaded relief with containment lines and the IPP (lon, lat)."""
+        from carpathia.io.maps import render_probability
+
+        return render_probability(self, terrain, path, ipp=ipp, title=title, overwrite=overwrite)
+
     def check_on(self, terrain) -> None:
         """Raise unless the map lies on ``terrain``'s grid."""
         if self.shape != terrain.shape or self.transform != terrain.transform:
