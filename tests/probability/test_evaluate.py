@@ -33,3 +33,9 @@ def test_cross_validation_on_real_cases(shared):
     assert all(v > 0 for v in cal["multipliers"].values())
     # calibrated rings hold closer to their stated share of finds at 50 % than uncalibrated ones
     assert abs(ev.summary["containment"]["50"] - 0.5) <= abs(cal["uncalibrated"]["containment"]["50"] - 0.5) + 0.1
+
+
+@pytest.mark.parametrize("model", ["rings", "travel_time", "mixture"])
+def test_every_model_evaluates(shared, model):
+    ev = evaluate(shared / "lost_person" / "mapscore_arizona_cases.csv", model=model, cells=101, cell_m=200.0, limit=5)
+    assert ev.summary["n"] == 5 and -1 <= ev.summary["mean_score"] <= 1

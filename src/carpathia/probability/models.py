@@ -379,7 +379,14 @@ def mixture(
     maps = [get_model(name)(incident, terrain, **kwargs) for name, _ in models]
     out = maps[0].blend(maps[1:], [w for _, w in models])
     out.meta.update(
-        {"model": "mixture", "components": [[n, float(w)] for n, w in models], "hours": kwargs.get("hours")}
+        {
+            "model": "mixture",
+            "components": [[n, float(w)] for n, w in models],
+            "hours": kwargs.get("hours"),
+            # every component used the same subject profile
+            "category": maps[0].meta.get("category"),
+            "profile": maps[0].meta.get("profile"),
+        }
     )
     return out
 
