@@ -17,6 +17,8 @@ PACKAGES = [
     "carpathia.probability",
     "carpathia.incident",
     "carpathia.io",
+    "carpathia.survival",
+    "carpathia.search",
 ]
 
 
