@@ -30,7 +30,6 @@ from pathlib import Path
 
 import numpy as np
 import pyogrio
-import pyogrio.errors
 import pyogrio.raw
 import shapely
 from affine import Affine
@@ -39,6 +38,7 @@ from pyproj import CRS as ProjCRS
 from pyproj import Geod, Transformer
 
 from carpathia.errors import FileNotFound, InputError, OutsideTerrainError, VectorFileError
+from carpathia.terrain.vectors import OGR_ERRORS
 
 from .resources import LANDCOVER_CLASSES, SUBJECTS, Resource
 
@@ -57,14 +57,6 @@ __all__ = [
 ]
 
 _GEOD = Geod(ellps="WGS84")
-_OGR_ERRORS = (
-    pyogrio.errors.DataSourceError,
-    pyogrio.errors.DataLayerError,
-    pyogrio.errors.FeatureError,
-    pyogrio.errors.FieldError,
-    pyogrio.errors.GeometryError,
-    pyogrio.errors.CRSError,
-)
 
 
 # ---------------------------------------------------------------------- POD arithmetic
@@ -326,7 +318,7 @@ def _read_gpx(p: Path) -> list[Track]:
             p, layer="track_points", columns=["track_fid", "track_seg_id", "track_seg_point_id", "time"]
         )
         names = _gpx_track_names(p)
-    except (*_OGR_ERRORS, OSError) as exc:
+    except (*OGR_ERRORS, OSError) as exc:
         raise VectorFileError(f"{p} is not a readable GPX file (malformed XML?): {exc}") from exc
     if geoms is None or len(geoms) == 0:
         routes = _count(p, "routes")
@@ -374,7 +366,7 @@ def _gpx_track_names(p: Path) -> dict[int, str]:
 def _count(p: Path, layer: str) -> int:
     try:
         return max(0, int(pyogrio.read_info(p, layer=layer, force_feature_count=True)["features"]))
-    except (*_OGR_ERRORS, OSError):
+    except (*OGR_ERRORS, OSError):
         return 0
 
 

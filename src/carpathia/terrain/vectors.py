@@ -25,6 +25,7 @@ from pyproj import Transformer
 from carpathia.errors import FileNotFound, VectorFileError
 
 __all__ = [
+    "OGR_ERRORS",
     "Feature",
     "clip_features",
     "rasterize_fraction",
@@ -34,7 +35,8 @@ __all__ = [
     "to_crs",
 ]
 
-_OGR_ERRORS = (
+#: pyogrio's exceptions for a file it cannot read (shared by every reader of vector files).
+OGR_ERRORS = (
     pyogrio.errors.DataSourceError,
     pyogrio.errors.DataLayerError,
     pyogrio.errors.FeatureError,
@@ -68,7 +70,7 @@ class Feature:
 def _layers_to_read(path: Path) -> list[str | int]:
     try:
         layers = pyogrio.list_layers(path)
-    except (*_OGR_ERRORS, OSError) as exc:
+    except (*OGR_ERRORS, OSError) as exc:
         raise VectorFileError(f"{path} is not a vector file GDAL can read (GeoJSON, KML, GPX, GeoPackage)") from exc
     names = [str(row[0]) for row in layers]
     if path.suffix.lower() == ".gpx":
@@ -96,7 +98,7 @@ def read_features(path: str | Path, *, geometry_types: Sequence[str] | None = No
     for layer in _layers_to_read(p):
         try:
             meta, _, geoms, fields = pyogrio.raw.read(p, layer=layer)
-        except (*_OGR_ERRORS, OSError) as exc:
+        except (*OGR_ERRORS, OSError) as exc:
             raise VectorFileError(f"{p}: cannot read layer {layer!r} ({exc})") from exc
         if geoms is None or len(geoms) == 0:
             continue
