@@ -53,6 +53,7 @@ def map_cmd(
 
     lonlat = parse_latlon(ipp, "--ipp")
     fn = get_model(model)
+    mult = _multipliers(multipliers)
     extra = ()
     if categories is not None:
         from carpathia.subjects import load_categories
@@ -74,8 +75,8 @@ def map_cmd(
         terrain = load_terrain(region)
         progress.update(task, description=f"{model} model")
         kwargs = {"categories": extra}
-        if _multipliers(multipliers):
-            kwargs["multipliers"] = _multipliers(multipliers)
+        if mult:
+            kwargs["multipliers"] = mult
         pmap = fn(incident, terrain, **kwargs)
         progress.update(task, description="writing GeoTIFF, PNG, GeoJSON")
         out.mkdir(parents=True, exist_ok=True)
@@ -151,8 +152,9 @@ def evaluate_cmd(
             progress.update(task, completed=i, total=n, description=f"evaluating {model}: {name}")
 
         kwargs = {}
-        if _multipliers(multipliers):
-            kwargs["multipliers"] = _multipliers(multipliers)
+        mult = _multipliers(multipliers)
+        if mult:
+            kwargs["multipliers"] = mult
         ev = evaluate(
             cases,
             model=model,
