@@ -19,6 +19,7 @@ PACKAGES = [
     "carpathia.io",
     "carpathia.survival",
     "carpathia.search",
+    "carpathia.rescue",
 ]
 
 

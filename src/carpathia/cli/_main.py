@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover - older typer on top of click
 from carpathia import __version__
 from carpathia.errors import CarpathiaError
 
-from . import demo, probability, region, survival, terrain
+from . import demo, probability, region, rescue, survival, terrain
 
 app = typer.Typer(
     name="carpathia",
@@ -32,6 +32,7 @@ app.command("regions")(region.list_cmd)
 app.command("map")(probability.map_cmd)
 app.command("evaluate")(probability.evaluate_cmd)
 app.command("survival")(survival.survival_cmd)
+app.command("rescue")(rescue.rescue_cmd)
 app.command("demo")(demo.demo_cmd)
 
 
