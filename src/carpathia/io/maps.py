@@ -336,8 +336,9 @@ def render_probability(
         ys = top - (np.arange(h) + 0.5) * terrain.resolution
         styles = ["-", "--", "-.", ":"]
         colours = ["#7f0000", "#c62828", "#ef6c00", "#f9a825"]
+        thresholds = pmap.containment_thresholds(levels)
         for k, level in enumerate(levels):
-            t = pmap.containment_threshold(level)
+            t = thresholds[float(level)]
             if not math.isfinite(t):
                 continue
             ax.contour(

@@ -129,22 +129,30 @@ class ProbabilityMap:
         return Transformer.from_crs(self.crs, _WGS84, always_xy=True).transform(x, y)
 
     # ------------------------------------------------------------------ queries
+    def containment_thresholds(self, levels: Sequence[float] = CONTAINMENT_LEVELS) -> dict[float, float]:
+        """:meth:`containment_threshold` for several levels with one sort of the grid."""
+        for level in levels:
+            if not 0.0 < level <= 1.0:
+                raise InputError(f"containment level must be in (0, 1], not {level}")
+        p = self.cells.ravel()
+        pos = p[p > 0]
+        if pos.size == 0:
+            return {float(level): math.inf for level in levels}
+        desc = np.sort(pos.astype(np.float64))[::-1]
+        cum = np.cumsum(desc)
+        out = {}
+        for level in levels:
+            k = int(np.searchsorted(cum, level - 1e-12))
+            out[float(level)] = float(desc[min(k, desc.size - 1)])
+        return out
+
     def containment_threshold(self, level: float) -> float:
         """Smallest cell probability ``t`` such that cells with ``p ≥ t`` hold at least ``level``.
 
         ``level`` is a fraction of the whole map (grid + ROW); when the grid holds less than
         ``level``, every cell with positive probability is returned (threshold = smallest > 0).
         """
-        if not 0.0 < level <= 1.0:
-            raise InputError(f"containment level must be in (0, 1], not {level}")
-        p = self.cells.ravel()
-        pos = p[p > 0]
-        if pos.size == 0:
-            return math.inf
-        desc = np.sort(pos.astype(np.float64))[::-1]
-        cum = np.cumsum(desc)
-        k = int(np.searchsorted(cum, level - 1e-12))
-        return float(desc[min(k, desc.size - 1)])
+        return self.containment_thresholds((level,))[float(level)]
 
     def containment_mask(self, level: float) -> np.ndarray:
         """Boolean mask of the smallest set of most-probable cells holding ``level``."""
@@ -155,8 +163,9 @@ class ProbabilityMap:
         """Containment polygons as GeoJSON features in lon/lat, one per level (MultiPolygon)."""
         out = []
         to_ll = Transformer.from_crs(self.crs, _WGS84, always_xy=True)
+        thresholds = self.containment_thresholds(levels)
         for level in levels:
-            mask = self.containment_mask(level).astype(np.uint8)
+            mask = (self.cells >= thresholds[float(level)]).astype(np.uint8)
             polys = [
                 shapely.geometry.shape(g)
                 for g, v in rasterio.features.shapes(mask, mask=mask.astype(bool), transform=self.transform)

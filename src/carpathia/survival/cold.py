@@ -63,6 +63,7 @@ import numpy as np
 
 from carpathia.errors import InputError, UnknownNameError
 
+from ._checks import number_in
 from ._heat import CORE_LETHAL_C, CORE_START_C, MET_W_M2, HeatParameters, body_heat_capacity, integrate
 
 __all__ = [
@@ -234,21 +235,11 @@ class ColdPrediction:
         }
 
 
-def _number(value: Any, name: str, lo: float, hi: float, unit: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number of {unit}, not {value!r}") from None
-    if not (math.isfinite(v) and lo <= v <= hi):
-        raise InputError(f"{name} must be from {lo:g} to {hi:g} {unit}, not {value!r}")
-    return v
-
-
 def _series(air_temp_c, wind_kmh, weather, horizon_h: float, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Air temperature (°C) and 10 m wind (km/h) at the middle of every step."""
     if weather is None:
-        t = _number(air_temp_c, "air temperature", -90.0, 60.0, "°C")
-        v = _number(wind_kmh, "wind", 0.0, 410.0, "km/h")
+        t = number_in(air_temp_c, "air temperature", -90.0, 60.0, "°C")
+        v = number_in(wind_kmh, "wind", 0.0, 410.0, "km/h")
         return np.full(n, t), np.full(n, v)
     mid_h = (np.arange(n) + 0.5) * (horizon_h / n)
     return weather.interp("air_temp_c", mid_h), weather.interp("wind_kmh", mid_h)
@@ -335,7 +326,7 @@ def predict_cold_survival(
         raise InputError("give either constant air temperature and wind or a weather series, not both")
     if weather is None and (air_temp_c is None or wind_kmh is None):
         raise InputError("air temperature and wind are both needed (or a weather series)")
-    horizon_h = _number(horizon_h, "horizon", 0.5, 240.0, "hours")
+    horizon_h = number_in(horizon_h, "horizon", 0.5, 240.0, "hours")
     cl = get_clothing(clothing)
     act = get_activity(activity)
     body = body or Body()
@@ -389,7 +380,7 @@ def core_temperature(
     A convenience over :func:`predict_cold_survival`; the curve stops at 30 °C (the model's end
     point), so a value of 30.0 means "at or below 30 °C".
     """
-    hours = _number(hours, "hours", 0.0, 240.0, "hours")
+    hours = number_in(hours, "hours", 0.0, 240.0, "hours")
     if hours == 0.0:
         return CORE_START_C
     p = predict_cold_survival(

@@ -32,6 +32,8 @@ import numpy as np
 
 from carpathia.errors import InputError
 
+from ._checks import number_in
+
 __all__ = [
     "FROSTBITE_CLASSES",
     "WCI_MAX_TEMP_C",
@@ -161,16 +163,6 @@ def frostbite_risk(wci_c: float) -> FrostbiteRisk | None:
     return risk
 
 
-def _check(value: Any, name: str, lo: float, hi: float, unit: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number of {unit}, not {value!r}") from None
-    if not (math.isfinite(v) and lo <= v <= hi):
-        raise InputError(f"{name} must be from {lo:g} to {hi:g} {unit}, not {value!r}")
-    return v
-
-
 def wind_chill(air_temp_c: float, wind_kmh: float) -> WindChill:
     """Wind chill index and frostbite class, or a result that says the formula does not apply.
 
@@ -199,8 +191,8 @@ def wind_chill(air_temp_c: float, wind_kmh: float) -> WindChill:
     ----------
     Osczevski & Bluestein (2005); Environment Canada (see the module docstring).
     """
-    t = _check(air_temp_c, "air temperature", -90.0, 60.0, "°C")
-    v = _check(wind_kmh, "wind", 0.0, 410.0, "km/h")
+    t = number_in(air_temp_c, "air temperature", -90.0, 60.0, "°C")
+    v = number_in(wind_kmh, "wind", 0.0, 410.0, "km/h")
     if t > WCI_MAX_TEMP_C:
         why = f"air at {t:g} °C is above {WCI_MAX_TEMP_C:g} °C, where the wind chill formula does not apply"
         return WindChill(t, v, None, False, why, None)

@@ -305,6 +305,18 @@ def travel_time_tobler(z, factor, sources, cellsize, neighbours, tan_max, max_ti
 
 
 @njit(cache=True, nogil=True)
+def _append(path, n, i):
+    """Store ``i`` at ``path[n]``, doubling the array when it is full; returns the array."""
+    if n == path.size:
+        p2 = np.empty(2 * n, dtype=np.int64)
+        for q in range(n):
+            p2[q] = path[q]
+        path = p2
+    path[n] = i
+    return path
+
+
+@njit(cache=True, nogil=True)
 def trace_iso(times, speed, cellsize, neighbours, target):
     """Back-trace from flat cell ``target`` to a source (time 0) by steepest descent.
 
@@ -322,12 +334,7 @@ def trace_iso(times, speed, cellsize, neighbours, target):
     n = 0
     i = target
     while True:
-        if n == path.size:
-            p2 = np.empty(2 * n, dtype=np.int64)
-            for q in range(n):
-                p2[q] = path[q]
-            path = p2
-        path[n] = i
+        path = _append(path, n, i)
         n += 1
         ti = tf[i]
         if not ti > 0.0:
@@ -379,12 +386,7 @@ def trace_tobler(times, z, factor, cellsize, neighbours, tan_max, towards, vmax,
     n = 0
     i = target
     while True:
-        if n == path.size:
-            p2 = np.empty(2 * n, dtype=np.int64)
-            for q in range(n):
-                p2[q] = path[q]
-            path = p2
-        path[n] = i
+        path = _append(path, n, i)
         n += 1
         ti = tf[i]
         if not ti > 0.0:
