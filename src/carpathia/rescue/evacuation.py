@@ -25,12 +25,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from xml.etree import ElementTree as ET
 
 import numpy as np
 
 from carpathia.errors import InputError
 from carpathia.io.files import atomic_output
+from carpathia.io.gpx import GPX_NS, GpxLine, GpxPoint, gpx_document
 from carpathia.travel import least_cost_path_terrain, speed_factors, tobler_speed, travel_time_terrain
 from carpathia.travel.speed import FOREST_FACTOR, OFF_TRAIL_FACTOR
 
@@ -73,7 +73,6 @@ CARRY_RADIUS_M = 10_000.0
 #: Destination kinds: cells of the ``roads`` layer, ``towns`` features, landing-zone cells.
 DESTINATIONS = ("roads", "towns", "lz")
 #: The GPX 1.1 namespace (Topografix).
-GPX_NS = "http://www.topografix.com/GPX/1/1"
 _LABEL = {"roads": "road", "towns": "town", "lz": "landing zone"}
 _CARRY_DEFAULTS: dict[str, Any] = {"carry_factor": LITTER_FACTOR, "max_slope_deg": CARRY_MAX_SLOPE_DEG}
 _CARRY_DEFAULTS.update(search_radius_m=CARRY_RADIUS_M, snow_depth_m=None, night=False)
@@ -170,19 +169,16 @@ class CarryOut:
         d = self.destination
         title = f"carry-out to {_LABEL[d.kind]}" + (f" {d.name}" if d.kind == "towns" else "")
         desc = f"{_duration(self.minutes)} by stretcher, {self.length_m / 1000:.2f} km (carpathia estimate)"
-        root = ET.Element("gpx", {"xmlns": GPX_NS, "version": "1.1", "creator": "carpathia"})
-        meta = ET.SubElement(root, "metadata")
-        _text(meta, "name", title)
-        _text(meta, "desc", desc)
-        _point(root, "wpt", self.lon, self.lat, self.elevations[0], "find")
-        _point(root, "wpt", d.lon, d.lat, d.elevation_m, title)
-        rte = ET.SubElement(root, "rte")
-        _text(rte, "name", title)
-        _text(rte, "desc", desc)
-        for (x, y), z in zip(self.path, self.elevations, strict=True):
-            _point(rte, "rtept", x, y, z, None)
-        body = ET.tostring(root, encoding="unicode")  # plain tags under a default xmlns: no ns0 prefixes
-        return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+        route = [(x, y, z) for (x, y), z in zip(self.path, self.elevations, strict=True)]
+        return gpx_document(
+            name=title,
+            desc=desc,
+            waypoints=[
+                GpxPoint(self.lon, self.lat, "find", ele=_finite(self.elevations[0])),
+                GpxPoint(d.lon, d.lat, title, ele=_finite(d.elevation_m)),
+            ],
+            routes=[GpxLine(title, route, desc=desc)],
+        )
 
     def write_gpx(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
         """Write :meth:`to_gpx` atomically; refuses an existing file unless ``overwrite``."""
@@ -478,6 +474,10 @@ def _write(path: str | os.PathLike, text: str, overwrite: bool) -> Path:
     return Path(path)
 
 
+def _finite(v: float) -> float | None:
+    return float(v) if math.isfinite(v) else None
+
+
 def _num(v: float) -> float | None:
     return round(v, 1) if math.isfinite(v) else None  # JSON has no NaN
 
@@ -485,15 +485,3 @@ def _num(v: float) -> float | None:
 def _duration(minutes: float) -> str:
     m = round(minutes)
     return f"{m} min" if m < 60 else f"{m // 60} h {m % 60:02d} min"
-
-
-def _text(parent: ET.Element, tag: str, text: str) -> None:
-    ET.SubElement(parent, tag).text = text
-
-
-def _point(parent: ET.Element, tag: str, lon: float, lat: float, ele: float, name: str | None) -> None:
-    el = ET.SubElement(parent, tag, {"lat": f"{lat:.7f}", "lon": f"{lon:.7f}"})
-    if math.isfinite(ele):
-        _text(el, "ele", f"{ele:.1f}")
-    if name:
-        _text(el, "name", name)
