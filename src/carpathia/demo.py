@@ -29,6 +29,9 @@ class Scenario:
     category: str
     hours_missing: float
     radius_m: float  # the map window around the IPP
+    weather: str  # a survival weather preset (carpathia.survival.PRESETS)
+    clothing: str  # a clothing preset of the cold model
+    last_seen: str  # ISO 8601 with zone: sets darkness in the motion model
 
 
 #: IPPs are places named in the project's data notes (shared/data/SOURCES.md): the summit of
@@ -36,15 +39,27 @@ class Scenario:
 DEMO_SCENARIOS = (
     Scenario(
         "white-mountains",
-        "Hiker overdue on the Presidential Range, last seen on the summit of Mt Washington",
+        "Hiker overdue on the Presidential Range in snow and wind, last seen on the summit of Mt Washington",
         44.2708,
         -71.3033,
         "hiker",
         12.0,
         15_000,
+        "presidential-winter",
+        "winter",
+        "2026-01-17T13:00:00-05:00",
     ),
     Scenario(
-        "maramures", "Hiker lost in the Maramureș mountains, last seen on Pop Ivan", 47.92, 24.32, "hiker", 24.0, 30_000
+        "maramures",
+        "Man lost for two days in a blizzard in the Maramureș mountains above the Tisza, last seen on Pop Ivan",
+        47.92,
+        24.32,
+        "hiker",
+        48.0,
+        30_000,
+        "carpathian-blizzard",
+        "winter",
+        "2026-01-10T15:00:00+02:00",
     ),
 )
 
@@ -57,6 +72,9 @@ class DemoResult:
     files: list[Path] = field(default_factory=list)
     regions: dict[str, dict] = field(default_factory=dict)
     maps: dict[str, dict] = field(default_factory=dict)
+    survival: dict[str, dict] = field(default_factory=dict)
+    rescue: dict[str, dict] = field(default_factory=dict)
+    pmaps: dict[str, object] = field(default_factory=dict, repr=False)
 
 
 def _prepare(out_dir: Path, overwrite: bool) -> None:
@@ -71,11 +89,11 @@ def demo_steps() -> list[str]:
     """Names of the demo's steps, for progress bars."""
     steps = []
     for s in DEMO_SCENARIOS:
-        steps += [f"{s.region}: terrain", f"{s.region}: probability map"]
+        steps += [f"{s.region}: {name}" for name, _ in _STEPS]
     return [*steps, "summary"]
 
 
-def _terrain_step(t, out: Path, result: DemoResult) -> None:
+def _terrain_step(t, s: Scenario, out: Path, result: DemoResult) -> None:
     import numpy as np
 
     from carpathia.io.maps import render_terrain
@@ -92,16 +110,29 @@ def _terrain_step(t, out: Path, result: DemoResult) -> None:
     result.regions[t.name] = summary
 
 
-def _map_step(t, s: Scenario, out: Path, result: DemoResult) -> None:
+def _incident(s: Scenario):
     from carpathia.incident import Incident
+
+    return Incident.create(
+        name=s.title,
+        ipp_lat=s.ipp_lat,
+        ipp_lon=s.ipp_lon,
+        category=s.category,
+        hours_missing=s.hours_missing,
+        last_seen=s.last_seen,
+    )
+
+
+def _map_step(t, s: Scenario, out: Path, result: DemoResult) -> None:
     from carpathia.io.maps import render_probability
     from carpathia.probability.models import travel_time
 
     window = t.crop((s.ipp_lon, s.ipp_lat), s.radius_m)
-    incident = Incident.create(
-        name=s.title, ipp_lat=s.ipp_lat, ipp_lon=s.ipp_lon, category=s.category, hours_missing=s.hours_missing
-    )
-    pmap = travel_time(incident, window)
+    from carpathia.survival import weather_preset
+
+    incident = _incident(s)
+    snow = float(weather_preset(s.weather).values["snow_depth_m"][0])
+    pmap = travel_time(incident, window, snow_depth_m=snow)
     pmap.meta["incident"] = s.title
     stem = f"{t.name}-poa"
     result.files += [
@@ -117,6 +148,7 @@ def _map_step(t, s: Scenario, out: Path, result: DemoResult) -> None:
         ),
     ]
     top = pmap.top_cells(1)[0]
+    result.pmaps[t.name] = pmap
     result.maps[t.name] = {
         "incident": s.title,
         "model": pmap.meta["model"],
@@ -125,6 +157,37 @@ def _map_step(t, s: Scenario, out: Path, result: DemoResult) -> None:
         "containment_km2": {f"{f['properties']['level']:.0%}": f["properties"]["area_km2"] for f in pmap.contours()},
         "most_probable_cell": {"lat": round(top["lat"], 5), "lon": round(top["lon"], 5)},
     }
+
+
+def _survival_rescue_step(t, s: Scenario, out: Path, result: DemoResult) -> None:
+    """The survival clock at the IPP's height, and the rescue options at the most probable cell."""
+    from carpathia.rescue import rescue_options
+    from carpathia.survival import survival_clock
+
+    pmap = result.pmaps[t.name]
+    top = pmap.top_cells(1)[0]
+    lon, lat = top["lon"], top["lat"]
+    clock = survival_clock(
+        preset=s.weather,
+        clothing=s.clothing,
+        activity="resting",
+        elevation_m=round(float(t.sample(lon, lat))),
+        hours_missing=s.hours_missing,
+    )
+    result.survival[t.name] = {"weather": s.weather, "at": {"lat": round(lat, 5), "lon": round(lon, 5)}}
+    result.survival[t.name].update(clock.to_dict())
+    opts = rescue_options(t, lon, lat)
+    result.rescue[t.name] = opts.to_dict()
+    if opts.carry.minutes is not None:
+        result.files.append(opts.carry.write_gpx(out / f"{t.name}-carry-out.gpx", overwrite=True))
+
+
+#: The demo's steps for each scenario, in order (the name shows in the progress bar).
+_STEPS: tuple[tuple[str, Callable], ...] = (
+    ("terrain", _terrain_step),
+    ("probability map", _map_step),
+    ("survival clock and rescue", _survival_rescue_step),
+)
 
 
 def run_demo(
@@ -142,16 +205,19 @@ def run_demo(
     result = DemoResult(out)
     for s in DEMO_SCENARIOS:
         t = Terrain.from_region(s.region)
-        _terrain_step(t, out, result)
-        if on_step:
-            on_step(f"{s.region}: terrain")
-        _map_step(t, s, out, result)
-        if on_step:
-            on_step(f"{s.region}: probability map")
+        for name, step in _STEPS:
+            step(t, s, out, result)
+            if on_step:
+                on_step(f"{s.region}: {name}")
     summary_path = out / "summary.json"
     with atomic_output(summary_path, overwrite=True) as tmp:
         tmp.write_text(
-            json.dumps({"regions": result.regions, "maps": result.maps}, indent=2, ensure_ascii=False), encoding="utf-8"
+            json.dumps(
+                {"regions": result.regions, "maps": result.maps, "survival": result.survival, "rescue": result.rescue},
+                indent=2,
+                ensure_ascii=False,
+            ),
+            encoding="utf-8",
         )
     result.files.append(summary_path)
     if on_step:

@@ -118,6 +118,17 @@ def test_demo_writes_maps_and_summary(tmp_path):
     assert summary["regions"]["maramures"]["resolution_m"] == 1000
     assert np.isfinite(summary["regions"]["maramures"]["slope_deg"]["mean"])
     assert "1 km" in proc.stdout
+    for region in ("white-mountains", "maramures"):  # issue 6: survival clock and rescue at the most probable cell
+        clock = summary["survival"][region]
+        assert clock["wind_chill_c"] < -20 and 0 < clock["hours_to_core_30c"] < 48
+        assert clock["time_left"]["hours_missing"] > 0
+        rescue = summary["rescue"][region]
+        top = summary["maps"][region]["most_probable_cell"]
+        assert (rescue["query"]["lat"], rescue["query"]["lon"]) == pytest.approx((top["lat"], top["lon"]), abs=1e-4)
+        assert "landing_zones" in rescue and "carry_out" in rescue
+    assert summary["rescue"]["white-mountains"]["landing_zones"]  # the summit cone has benches under 7°
+    assert summary["rescue"]["maramures"]["hoist_required"]  # 1 km cells: no 30 m patch can be certified
+    assert "survival" in proc.stdout and "rescue at the most probable cell" in proc.stdout
     _one_clean_line(run_cli("demo", "--out", str(out)))  # exists: needs --overwrite
 
 

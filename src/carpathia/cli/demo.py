@@ -55,7 +55,32 @@ def demo_cmd(
             f"  {m['model']} POA for {m['profile']['category']}: 50 % within {c['50%']:.1f} km², "
             f"95 % within {c['95%']:.1f} km²; rest of world {m['rest_of_world']:.1%}"
         )
+        _print_clock(result.survival.get(name), result.rescue.get(name))
     console.print(COARSE_NOTE)
     console.print(f"Wrote {len(result.files)} files to {result.out_dir}/:")
     for f in result.files:
         console.print(f"  {f}")
+
+
+def _print_clock(clock: dict | None, rescue: dict | None) -> None:
+    if clock:
+        frost = clock["frostbite"] or "frostbite risk low"
+        core = clock["hours_to_core_30c"]
+        left = clock["time_left"]
+        console.print(
+            f"  survival ({clock['weather_source']}, {clock['clothing']}, resting): wind chill "
+            f"{clock['wind_chill_c']:.1f} °C, {frost}; core 30 °C in "
+            + ("more than the horizon" if core is None else f"{core:.1f} h")
+            + f"; P(alive) now {left['p_alive']:.0%}"
+        )
+    if rescue:
+        carry = rescue["carry_out"]
+        where = rescue["query"]
+        out = (
+            f"carry-out {carry['duration']} to {carry['destination']['kind']}"
+            if carry["minutes"] is not None
+            else carry["reason"]
+        )
+        console.print(
+            f"  rescue at the most probable cell {where['lat']:.4f},{where['lon']:.4f}: {rescue['verdict']}; {out}"
+        )

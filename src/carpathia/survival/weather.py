@@ -409,6 +409,23 @@ _PRESETS = (
         "record; chosen by carpathia to be a severe but ordinary winter day at that height.",
     ),
     WeatherPreset(
+        "presidential-winter",
+        MappingProxyType(
+            {
+                "air_temp_c": -18.0,
+                "wind_kmh": 65.0,
+                "precip_mm_h": 0.5,
+                "snow_depth_m": 0.6,
+                "cloud_fraction": 1.0,
+                "water_temp_c": 0.5,
+            }
+        ),
+        1917.0,
+        "Illustrative: a winter day with blowing snow on the summit of Mt Washington (1917 m), of the "
+        "order of the Mount Washington Observatory's January normals (mean temperature near −15 °C, mean "
+        "wind near 70 km/h). Not a station record; chosen by carpathia.",
+    ),
+    WeatherPreset(
         "summer-night",
         MappingProxyType(
             {
