@@ -294,16 +294,20 @@ def test_geojson_lines_are_tracks(tmp_path):
     ("name", "content", "match"),
     [
         ("empty.gpx", "", "empty"),
-        ("one.gpx", _gpx('<trk><trkseg><trkpt lat="45" lon="13"/></trkseg></trk>'), "single point"),
-        ("broken.gpx", _gpx('<trk><trkseg><trkpt lat="45" lon="13"/><trkpt lat="45.1"')[:-6], "GPX"),
+        (
+            "one.gpx",
+            _gpx('<trk><trkseg><trkpt lat="45" lon="13"/></trkseg></trk>'),
+            "single point|no waypoint, route, track",
+        ),
+        ("broken.gpx", _gpx('<trk><trkseg><trkpt lat="45" lon="13"/><trkpt lat="45.1"')[:-6], "not well-formed XML"),
         (
             "utm.gpx",
             _gpx('<trk><trkseg><trkpt lat="5016000" lon="500000"/><trkpt lat="5016100" lon="500000"/></trkseg></trk>'),
-            "not longitude/latitude",
+            "outside ±180°",
         ),
         ("wpt.gpx", _gpx('<wpt lat="45" lon="13"/>'), "no track points"),
         ("route.gpx", _gpx('<rte><rtept lat="45" lon="13"/><rtept lat="45.1" lon="13"/></rte>'), "route"),
-        ("notxml.gpx", "this is not XML at all", "GPX"),
+        ("notxml.gpx", "this is not XML at all", "not well-formed XML"),
         (
             "projected.geojson",
             json.dumps(
@@ -315,7 +319,11 @@ def test_geojson_lines_are_tracks(tmp_path):
             ),
             "not longitude/latitude",
         ),
-        ("gpx10.gpx", _gpx('<trk><trkseg><trkpt lat="45" lon="13"/></trkseg></trk>', "1.0"), "single point"),
+        (
+            "gpx10.gpx",
+            _gpx('<trk><trkseg><trkpt lat="45" lon="13"/></trkseg></trk>', "1.0"),
+            "single point|no waypoint, route, track",
+        ),
     ],
 )
 def test_bad_track_files(tmp_path, name, content, match):

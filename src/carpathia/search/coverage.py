@@ -29,16 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pyogrio
-import pyogrio.raw
-import shapely
 from affine import Affine
 from numba import njit
 from pyproj import CRS as ProjCRS
 from pyproj import Geod, Transformer
 
 from carpathia.errors import FileNotFound, InputError, OutsideTerrainError, VectorFileError
-from carpathia.terrain.vectors import OGR_ERRORS
 
 from .resources import LANDCOVER_CLASSES, SUBJECTS, Resource
 
@@ -291,7 +287,7 @@ def read_tracks(path: str | os.PathLike) -> list[Track]:
     if p.stat().st_size == 0:
         raise VectorFileError(f"{p} is empty (0 bytes)")
     if p.suffix.lower() == ".gpx":
-        return _read_gpx(p)
+        return _read_gpx(p)  # one GPX parser for the whole package: carpathia.io.geodata
     from carpathia.terrain.vectors import read_features
 
     tracks = []
@@ -310,64 +306,27 @@ def read_tracks(path: str | os.PathLike) -> list[Track]:
 
 
 def _read_gpx(p: Path) -> list[Track]:
-    try:
-        layers = {str(row[0]) for row in pyogrio.list_layers(p)}
-        if "track_points" not in layers:
-            raise VectorFileError(f"{p} is not a GPX file GDAL can read (no track layer)")
-        meta, _, geoms, fields = pyogrio.raw.read(
-            p, layer="track_points", columns=["track_fid", "track_seg_id", "track_seg_point_id", "time"]
-        )
-        names = _gpx_track_names(p)
-    except (*OGR_ERRORS, OSError) as exc:
-        raise VectorFileError(f"{p} is not a readable GPX file (malformed XML?): {exc}") from exc
-    if geoms is None or len(geoms) == 0:
-        routes = _count(p, "routes")
-        if routes:
+    from carpathia.io.geodata import read_geodata
+
+    data = read_geodata(p)
+    if not data.tracks:
+        if data.routes:
             raise VectorFileError(
-                f"{p} holds {routes} route(s) but no track: a route is a plan, not where a team went; "
+                f"{p} holds {len(data.routes)} route(s) but no track: a route is a plan, not where a team went; "
                 "export the GPS unit's track log instead"
             )
         raise VectorFileError(f"{p} holds no track points")
-    pts = shapely.get_coordinates(shapely.from_wkb(geoms))
-    lon, lat = pts[:, 0], pts[:, 1]
-    _check_lonlat(lon, lat, str(p), VectorFileError)
-    cols = dict(zip(meta["fields"], fields, strict=True))
-    fid = np.asarray(cols["track_fid"], np.int64)
-    seg = np.asarray(cols["track_seg_id"], np.int64)
-    order = np.lexsort((np.asarray(cols["track_seg_point_id"], np.int64), seg, fid))
-    lon, lat, fid, seg = lon[order], lat[order], fid[order], seg[order]
-    times = np.asarray(cols["time"]).astype("datetime64[s]")[order]
-    keys = fid * (int(seg.max()) + 1) + seg
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    ends = np.r_[starts[1:], keys.size]
-    several = {int(f) for f in np.unique(fid) if np.unique(seg[fid == f]).size > 1}
     tracks = []
-    for a, b in zip(starts, ends, strict=True):
-        if b - a < 2:
+    for k, t in enumerate(data.tracks):
+        if len(t.lon) < 2:
             continue
-        f, s = int(fid[a]), int(seg[a])
-        name = names.get(f) or f"track {f + 1}"
-        if f in several:
-            name = f"{name} (segment {s + 1})"
-        t = times[a:b]
-        tracks.append(Track(lon[a:b], lat[a:b], None if np.isnat(t).all() else t, name, str(p)))
+        times = t.utc()
+        if times is not None and np.isnat(times).all():
+            times = None
+        tracks.append(Track(np.asarray(t.lon), np.asarray(t.lat), times, t.name or f"track {k + 1}", str(p)))
     if not tracks:
         raise VectorFileError(f"{p}: every track has a single point; a track needs at least two points")
     return tracks
-
-
-def _gpx_track_names(p: Path) -> dict[int, str]:
-    _, fids, _, fields = pyogrio.raw.read(p, layer="tracks", columns=["name"], read_geometry=False, return_fids=True)
-    if fids is None or not len(fields):
-        return {}
-    return {int(i): str(n) for i, n in zip(fids, fields[0], strict=True) if n}
-
-
-def _count(p: Path, layer: str) -> int:
-    try:
-        return max(0, int(pyogrio.read_info(p, layer=layer, force_feature_count=True)["features"]))
-    except (*OGR_ERRORS, OSError):
-        return 0
 
 
 # ---------------------------------------------------------------------- corridor kernel
