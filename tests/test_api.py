@@ -20,6 +20,7 @@ PACKAGES = [
     "carpathia.survival",
     "carpathia.search",
     "carpathia.rescue",
+    "carpathia.river",
 ]
 
 
