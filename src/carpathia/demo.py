@@ -74,6 +74,7 @@ class DemoResult:
     maps: dict[str, dict] = field(default_factory=dict)
     survival: dict[str, dict] = field(default_factory=dict)
     rescue: dict[str, dict] = field(default_factory=dict)
+    river: dict = field(default_factory=dict)
     pmaps: dict[str, object] = field(default_factory=dict, repr=False)
 
 
@@ -90,7 +91,7 @@ def demo_steps() -> list[str]:
     steps = []
     for s in DEMO_SCENARIOS:
         steps += [f"{s.region}: {name}" for name, _ in _STEPS]
-    return [*steps, "summary"]
+    return [*steps, "river incident on the Tisza", "summary"]
 
 
 def _terrain_step(t, s: Scenario, out: Path, result: DemoResult) -> None:
@@ -182,6 +183,60 @@ def _survival_rescue_step(t, s: Scenario, out: Path, result: DemoResult) -> None
         result.files.append(opts.carry.write_gpx(out / f"{t.name}-carry-out.gpx", overwrite=True))
 
 
+@dataclass(frozen=True)
+class RiverScenario:
+    """The demo's river incident on the bundled ``maramures`` region."""
+
+    title: str
+    lat: float
+    lon: float
+    time: str
+    water_temp_c: float
+    hours: float
+    particles: int
+
+
+#: A man swept away while fording the Tisza at Sighetu Marmației, where the river is the border
+#: with Ukraine; spring meltwater at 6 °C, planned two days on (recovery by then).
+RIVER_SCENARIO = RiverScenario(
+    "Man swept away fording the Tisza at Sighetu Marmatiei",
+    47.93,
+    23.89,
+    "2026-03-14T17:30:00+02:00",
+    6.0,
+    48.0,
+    20_000,
+)
+
+
+def _river_step(out: Path, result: DemoResult) -> None:
+    from carpathia.river import river_incident
+    from carpathia.terrain import Terrain
+
+    r = RIVER_SCENARIO
+    res = river_incident(
+        Terrain.from_region("maramures"),
+        lon=r.lon,
+        lat=r.lat,
+        time=r.time,
+        water_temp_c=r.water_temp_c,
+        hours=r.hours,
+        n_particles=r.particles,
+        name=r.title,
+    )
+    result.files += res.write(out / "tisza-river", overwrite=True)
+    summary = res.summary()
+    result.river = {
+        "incident": r.title,
+        "hours": r.hours,
+        "phase": summary["phase"],
+        "clock": summary["clock_text"],
+        "snap": summary["drift"]["snap"],
+        "state_split": summary["drift"]["state_split"],
+        "plan_pos": summary["plan_pos"],
+    }
+
+
 #: The demo's steps for each scenario, in order (the name shows in the progress bar).
 _STEPS: tuple[tuple[str, Callable], ...] = (
     ("terrain", _terrain_step),
@@ -209,11 +264,20 @@ def run_demo(
             step(t, s, out, result)
             if on_step:
                 on_step(f"{s.region}: {name}")
+    _river_step(out, result)
+    if on_step:
+        on_step("river incident on the Tisza")
     summary_path = out / "summary.json"
     with atomic_output(summary_path, overwrite=True) as tmp:
         tmp.write_text(
             json.dumps(
-                {"regions": result.regions, "maps": result.maps, "survival": result.survival, "rescue": result.rescue},
+                {
+                    "regions": result.regions,
+                    "maps": result.maps,
+                    "survival": result.survival,
+                    "rescue": result.rescue,
+                    "river": result.river,
+                },
                 indent=2,
                 ensure_ascii=False,
             ),

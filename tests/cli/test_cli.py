@@ -129,6 +129,10 @@ def test_demo_writes_maps_and_summary(tmp_path):
     assert summary["rescue"]["white-mountains"]["landing_zones"]  # the summit cone has benches under 7°
     assert summary["rescue"]["maramures"]["hoist_required"]  # 1 km cells: no 30 m patch can be certified
     assert "survival" in proc.stdout and "rescue at the most probable cell" in proc.stdout
+    river = summary["river"]  # issue 9: the Tisza incident near Sighetu Marmației
+    assert river["snap"]["river"] == "Tisza" and river["snap"]["distance_m"] < 500
+    assert sum(v for k, v in river["state_split"].items() if k != "surface") == pytest.approx(1.0, abs=1e-6)
+    assert (out / "tisza-river" / "handoff.csv").is_file() and (out / "tisza-river" / "map.png").is_file()
     _one_clean_line(run_cli("demo", "--out", str(out)))  # exists: needs --overwrite
 
 

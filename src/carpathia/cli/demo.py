@@ -56,6 +56,19 @@ def demo_cmd(
             f"95 % within {c['95%']:.1f} km²; rest of world {m['rest_of_world']:.1%}"
         )
         _print_clock(result.survival.get(name), result.rescue.get(name))
+    if result.river:
+        r = result.river
+        split = r["state_split"]
+        snap = r["snap"]
+        console.print(
+            f"[bold]maramures, river[/bold]: {r['incident']} "
+            f"(snapped to the {snap['river']} at km {snap['chainage_km']:.1f})"
+        )
+        console.print(f"  {r['clock']}")
+        console.print(
+            f"  after {r['hours']:g} h: on the bed {split['bed']:.0%}, snagged {split['snagged']:.0%}, "
+            f"stranded {split['stranded']:.0%}; search plan POS {r['plan_pos']:.0%}"
+        )
     console.print(COARSE_NOTE)
     console.print(f"Wrote {len(result.files)} files to {result.out_dir}/:")
     for f in result.files:
