@@ -111,6 +111,20 @@ class RiverIncidentResult:
             "notes": self.notes,
         }
 
+    def _view(self, min_radius_m: float = 8000.0, margin_m: float = 4000.0):
+        """The terrain window the map shows: the cells holding 99 % of the mass, with a margin, around the PLS."""
+        import numpy as np
+
+        full = self.drift.probability_map(self.terrain)
+        rows, cols = np.nonzero(full.containment_mask(0.99)) if full.cells.sum() > 0 else ([], [])
+        rows, cols = np.asarray(rows), np.asarray(cols)
+        x0, y0 = self.terrain.to_xy(self.incident.lon, self.incident.lat)
+        radius = min_radius_m
+        if rows.size:
+            xs, ys = self.terrain.transform * (cols + 0.5, rows + 0.5)
+            radius = max(radius, float(np.max(np.hypot(np.asarray(xs) - x0, np.asarray(ys) - y0))) + margin_m)
+        return self.terrain.crop((self.incident.lon, self.incident.lat), radius)
+
     def write(self, out_dir: str | os.PathLike, *, overwrite: bool = False) -> list[Path]:
         """Write the table (CSV, JSON), map PNG, segment GeoJSON, plan, hand-off export and summary."""
         out = Path(out_dir)
@@ -142,12 +156,13 @@ class RiverIncidentResult:
         if self.terrain is not None:
             from carpathia.io.maps import render_probability
 
-            pmap = self.drift.probability_map(self.terrain)
+            view = self._view()
+            pmap = self.drift.probability_map(view)
             title = f"River drift, {self.incident.name}: {self.hours:g} h after entry ({self.phase})"
             written.append(
                 render_probability(
                     pmap,
-                    self.terrain,
+                    view,
                     out / "map.png",
                     ipp=(self.incident.lon, self.incident.lat),
                     title=title,
