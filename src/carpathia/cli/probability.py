@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from carpathia.errors import InputError, OutputExistsError
 
-from ._common import OVERWRITE_OPT, console, load_terrain, parse_latlon, parse_numbers, print_json
+from ._common import OVERWRITE_OPT, console, load_terrain, looks_like_path, parse_latlon, parse_numbers, print_json
 
 MULT_HELP = "Calibration: four factors on Koester's 25/50/75/95 % distances, e.g. 1.1,1.3,1.5,1.6."
 
@@ -78,6 +78,8 @@ def map_cmd(
         if mult:
             kwargs["multipliers"] = mult
         pmap = fn(incident, terrain, **kwargs)
+        # plan and update find the terrain from the map
+        pmap.meta["region"] = str(Path(region).resolve()) if looks_like_path(region) else region
         progress.update(task, description="writing GeoTIFF, PNG, GeoJSON")
         out.mkdir(parents=True, exist_ok=True)
         files = [
