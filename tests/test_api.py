@@ -21,6 +21,7 @@ PACKAGES = [
     "carpathia.search",
     "carpathia.rescue",
     "carpathia.river",
+    "carpathia.web",
 ]
 
 

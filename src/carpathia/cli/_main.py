@@ -16,7 +16,10 @@ except ImportError:  # pragma: no cover - older typer on top of click
 from carpathia import __version__
 from carpathia.errors import CarpathiaError
 
-from . import demo, probability, region, rescue, survival, terrain
+from . import demo, motion, probability, region, rescue, river, survival, terrain
+from . import incident as incident_cli
+from . import search as search_cli
+from . import web as web_cli
 
 app = typer.Typer(
     name="carpathia",
@@ -28,12 +31,18 @@ app = typer.Typer(
 )
 app.add_typer(terrain.app, name="terrain")
 app.add_typer(region.app, name="region")
+app.add_typer(incident_cli.app, name="incident")
 app.command("regions")(region.list_cmd)
 app.command("map")(probability.map_cmd)
 app.command("evaluate")(probability.evaluate_cmd)
+app.command("simulate")(motion.simulate_cmd)
 app.command("survival")(survival.survival_cmd)
 app.command("rescue")(rescue.rescue_cmd)
+app.command("river")(river.river_cmd)
 app.command("demo")(demo.demo_cmd)
+app.command("plan")(search_cli.plan_cmd)
+app.command("update")(search_cli.update_cmd)
+app.command("serve")(web_cli.serve_cmd)
 
 
 def _version(value: bool) -> None:

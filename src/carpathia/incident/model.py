@@ -36,6 +36,8 @@ class Incident(BaseModel):
         Hours since ``last_seen`` at planning time; bounds how far the subject can have walked.
     eco_region, terrain_class
         ISRID eco-region and terrain; inferred from the terrain when not given.
+    region
+        Where the terrain came from: a region name or a DEM file (recorded by the workspace).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -48,6 +50,7 @@ class Incident(BaseModel):
     hours_missing: float | None = Field(default=None, ge=0, le=24 * 60)
     eco_region: EcoRegion | None = None
     terrain_class: TerrainClass | None = None
+    region: str | None = None
 
     @field_validator("ipp_lat", "ipp_lon")
     @classmethod
@@ -60,6 +63,21 @@ class Incident(BaseModel):
     def ipp(self) -> tuple[float, float]:
         """(lon, lat): x first, as the rest of the Python API."""
         return (self.ipp_lon, self.ipp_lat)
+
+    def at(self, when: datetime) -> Incident:
+        """A copy with ``hours_missing`` set to the hours from ``last_seen`` to ``when`` (both with zones).
+
+        Raises :class:`~carpathia.errors.InputError` without ``last_seen``, for a time without a
+        zone, or for a time before ``last_seen``.
+        """
+        if self.last_seen is None:
+            raise InputError(f"incident {self.name!r} has no time last seen")
+        if when.tzinfo is None or self.last_seen.tzinfo is None:
+            raise InputError("times need a zone, e.g. 2024-01-13T15:30+02:00 or ...Z")
+        hours = (when - self.last_seen).total_seconds() / 3600.0
+        if hours < 0:
+            raise InputError(f"{when.isoformat()} is before the time last seen {self.last_seen.isoformat()}")
+        return self.model_copy(update={"hours_missing": min(hours, 24.0 * 60.0)})
 
     @classmethod
     def create(cls, **fields) -> Incident:

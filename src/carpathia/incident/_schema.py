@@ -1,0 +1,182 @@
+"""The incident store's schema, as a list of migrations.
+
+``MIGRATIONS[k]`` brings a store from schema version ``k`` to ``k + 1`` (``PRAGMA user_version``).
+A new release appends a migration and never edits an old one. Geometry is GeoJSON text in
+lon/lat with its CRS recorded (``EPSG:4326``); times are ISO 8601 text with a zone; rasters
+(terrain, probability maps, coverage) are content-addressed blobs (``blobs.sha256``).
+"""
+
+from __future__ import annotations
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
+
+_V1 = """
+CREATE TABLE blobs (
+    sha256   TEXT PRIMARY KEY,
+    kind     TEXT NOT NULL CHECK (kind IN ('terrain', 'map', 'coverage')),
+    size     INTEGER NOT NULL,
+    created  TEXT NOT NULL,
+    data     BLOB NOT NULL
+);
+CREATE TABLE incidents (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE,
+    created       TEXT NOT NULL,
+    category      TEXT NOT NULL,
+    last_seen     TEXT NOT NULL,
+    eco_region    TEXT,
+    terrain_class TEXT,
+    region        TEXT NOT NULL,
+    terrain_sha   TEXT NOT NULL REFERENCES blobs(sha256),
+    search_for    TEXT NOT NULL DEFAULT 'unresponsive' CHECK (search_for IN ('responsive', 'unresponsive')),
+    status        TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'found', 'suspended')),
+    notes         TEXT
+);
+CREATE TABLE subjects (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    name        TEXT,
+    category    TEXT NOT NULL,
+    description TEXT
+);
+CREATE TABLE ipps (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    kind        TEXT NOT NULL CHECK (kind IN ('IPP', 'PLS', 'LKP')),
+    lat         REAL NOT NULL,
+    lon         REAL NOT NULL,
+    geometry    TEXT NOT NULL,
+    crs         TEXT NOT NULL DEFAULT 'EPSG:4326',
+    time        TEXT,
+    note        TEXT
+);
+CREATE TABLE weather (
+    id           INTEGER PRIMARY KEY,
+    incident_id  INTEGER NOT NULL REFERENCES incidents(id),
+    time         TEXT NOT NULL,
+    air_temp_c   REAL NOT NULL,
+    wind_kmh     REAL NOT NULL,
+    precip_mm_h  REAL,
+    snow_depth_m REAL,
+    source       TEXT
+);
+CREATE TABLE periods (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    number      INTEGER NOT NULL CHECK (number >= 1),
+    start       TEXT NOT NULL,
+    hours       REAL NOT NULL CHECK (hours > 0),
+    created     TEXT NOT NULL,
+    UNIQUE (incident_id, number)
+);
+CREATE TABLE segments (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    label       TEXT NOT NULL,
+    geometry    TEXT NOT NULL,
+    crs         TEXT NOT NULL DEFAULT 'EPSG:4326',
+    area_m2     REAL NOT NULL CHECK (area_m2 > 0),
+    attributes  TEXT,
+    UNIQUE (incident_id, label)
+);
+CREATE TABLE teams (
+    id           INTEGER PRIMARY KEY,
+    incident_id  INTEGER NOT NULL REFERENCES incidents(id),
+    name         TEXT NOT NULL,
+    resource_key TEXT NOT NULL,
+    resource     TEXT NOT NULL,
+    hours        REAL,
+    radio        TEXT,
+    UNIQUE (incident_id, name)
+);
+CREATE TABLE map_versions (
+    id            INTEGER PRIMARY KEY,
+    incident_id   INTEGER NOT NULL REFERENCES incidents(id),
+    version       INTEGER NOT NULL CHECK (version >= 1),
+    created       TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('model', 'debrief', 'clue')),
+    raster_sha    TEXT NOT NULL REFERENCES blobs(sha256),
+    grid_hash     TEXT NOT NULL,
+    rest_of_world REAL NOT NULL,
+    meta          TEXT NOT NULL,
+    UNIQUE (incident_id, version)
+);
+CREATE TABLE assignments (
+    id           INTEGER PRIMARY KEY,
+    incident_id  INTEGER NOT NULL REFERENCES incidents(id),
+    period_id    INTEGER NOT NULL REFERENCES periods(id),
+    number       INTEGER NOT NULL CHECK (number >= 101),
+    segment_id   INTEGER NOT NULL REFERENCES segments(id),
+    team_id      INTEGER NOT NULL REFERENCES teams(id),
+    status       TEXT NOT NULL DEFAULT 'planned' CHECK (status IN ('planned', 'debriefed')),
+    tactics      TEXT,
+    transit_h    REAL,
+    search_h     REAL,
+    expected_pod REAL,
+    expected_pos REAL,
+    UNIQUE (incident_id, number)
+);
+CREATE TABLE debriefs (
+    id             INTEGER PRIMARY KEY,
+    incident_id    INTEGER NOT NULL REFERENCES incidents(id),
+    assignment_id  INTEGER NOT NULL REFERENCES assignments(id),
+    time           TEXT NOT NULL,
+    found          TEXT NOT NULL CHECK (found IN ('no', 'yes')),
+    subject        TEXT NOT NULL,
+    coverage_sha   TEXT REFERENCES blobs(sha256),
+    segment_pod    REAL,
+    mass_searched  REAL,
+    map_version_id INTEGER REFERENCES map_versions(id),
+    details        TEXT
+);
+CREATE TABLE tracks (
+    id            INTEGER PRIMARY KEY,
+    incident_id   INTEGER NOT NULL REFERENCES incidents(id),
+    debrief_id    INTEGER NOT NULL REFERENCES debriefs(id),
+    name          TEXT,
+    source        TEXT,
+    geometry      TEXT NOT NULL,
+    crs           TEXT NOT NULL DEFAULT 'EPSG:4326',
+    times         TEXT,
+    length_m      REAL NOT NULL,
+    start         TEXT,
+    "end"         TEXT
+);
+CREATE TABLE clues (
+    id             INTEGER PRIMARY KEY,
+    incident_id    INTEGER NOT NULL REFERENCES incidents(id),
+    debrief_id     INTEGER REFERENCES debriefs(id),
+    time           TEXT NOT NULL,
+    lat            REAL NOT NULL,
+    lon            REAL NOT NULL,
+    geometry       TEXT NOT NULL,
+    crs            TEXT NOT NULL DEFAULT 'EPSG:4326',
+    description    TEXT,
+    sigma_m        REAL NOT NULL,
+    weight         REAL NOT NULL,
+    map_version_id INTEGER REFERENCES map_versions(id)
+);
+CREATE TABLE audit (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident_id INTEGER,
+    time        TEXT NOT NULL,
+    who         TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    summary     TEXT NOT NULL,
+    changes     TEXT NOT NULL,
+    undoes      INTEGER REFERENCES audit(id)
+);
+CREATE INDEX audit_incident ON audit(incident_id, id);
+CREATE INDEX map_versions_incident ON map_versions(incident_id, version);
+CREATE INDEX debriefs_incident ON debriefs(incident_id, id);
+CREATE INDEX tracks_debrief ON tracks(debrief_id);
+CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"""
+
+#: Migrations, oldest first: ``MIGRATIONS[k]`` upgrades schema version k to k + 1.
+MIGRATIONS: tuple[str, ...] = (_V1,)
+#: The schema version this carpathia writes.
+SCHEMA_VERSION = len(MIGRATIONS)

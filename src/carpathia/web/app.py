@@ -1,0 +1,356 @@
+"""The FastAPI application of the command post: a JSON layer over the library, nothing more.
+
+``create_app(db=...)`` builds the app; ``carpathia serve`` runs it with uvicorn. Every error
+the library raises on purpose becomes a 4xx JSON answer ``{"error": "..."}`` whose message says
+what to fix; anything else is a bug and answers 500 with the exception's name (and the
+traceback in the server log). The interactive API docs need assets from a CDN, so they are off;
+the OpenAPI schema is at ``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from carpathia import __version__
+from carpathia.errors import (
+    CarpathiaError,
+    DataFileError,
+    FileNotFound,
+    InputError,
+    OutputExistsError,
+    UnknownNameError,
+)
+
+from .auth import COOKIE, Auth, AuthMiddleware, login_error_page, parse_login
+from .events import EventBus
+from .jobs import JobManager
+from .tiles import TileRenderer
+
+__all__ = ["DEFAULT_MAX_UPLOAD", "TooLargeError", "create_app"]
+
+STATIC = Path(__file__).parent / "static"
+#: Largest upload accepted (GPX tracks, segment files), bytes. A day's GPX track at one point a
+#: second is about 5 MB; carpathia's choice.
+DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
+_log = logging.getLogger("carpathia.web")
+
+
+class TooLargeError(InputError):
+    """An upload or request body over the server's limit (HTTP 413)."""
+
+
+def _status(exc: CarpathiaError) -> int:
+    for cls, code in (
+        (TooLargeError, 413),
+        (UnknownNameError, 404),
+        (FileNotFound, 404),
+        (OutputExistsError, 409),
+        (InputError, 422),
+        (DataFileError, 422),
+    ):
+        if isinstance(exc, cls):
+            return code
+    return 400
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+class _State:
+    """What the routes share: auth, events, jobs, tile renderers, the workspace path."""
+
+    def __init__(self, db: Path | None, auth: Auth, tile_cache_dir: Path | None, max_upload: int) -> None:
+        self.db = db
+        self.auth = auth
+        self.bus = EventBus()
+        self.jobs = JobManager(self.bus)
+        self.tile_cache_dir = tile_cache_dir
+        self.max_upload = max_upload
+        self._renderers: dict[str, TileRenderer] = {}
+        self._lock = threading.Lock()
+
+    def cached_tile(self, key: str, z: int, x: int, y: int) -> bytes | None:
+        """A tile already in memory, found without leaving the event loop (the common case)."""
+        with self._lock:
+            r = self._renderers.get(key)
+        return None if r is None else r.cached(z, x, y)
+
+    def renderer(self, key: str, load_terrain) -> TileRenderer:
+        """The tile renderer for a terrain (made once, by ``load_terrain()``)."""
+        with self._lock:
+            r = self._renderers.get(key)
+        if r is None:
+            r = TileRenderer(load_terrain(), cache_dir=self.tile_cache_dir)
+            with self._lock:
+                r = self._renderers.setdefault(key, r)
+        return r
+
+
+class _BodyLimit:
+    """Refuse request bodies over the limit before they are read (HTTP 413)."""
+
+    def __init__(self, app, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope.get("headers", [])).get(b"content-length")
+            if length is not None and length.isdigit() and int(length) > self.limit:
+                mib = self.limit / 2**20
+                resp = JSONResponse({"error": f"the upload is larger than the server's limit of {mib:.0f} MiB"}, 413)
+                await resp(scope, receive, send)
+                return
+            seen = 0
+            inner = receive
+
+            async def receive():  # a body without content-length is cut off at the limit
+                nonlocal seen
+                message = await inner()
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise TooLargeError(f"the upload is larger than the server's limit of {self.limit} bytes")
+                return message
+
+        await self.app(scope, receive, send)
+
+
+def create_app(
+    db: str | Path | None = None,
+    token: str | None = None,
+    *,
+    user: str | None = None,
+    tile_cache_dir: str | Path | None = None,
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD,
+) -> FastAPI:
+    """The command-post web application.
+
+    Parameters
+    ----------
+    db
+        Incident workspace (SQLite file); created on first write. None: the library's default
+        (``$CARPATHIA_DB`` or ``./carpathia.db``).
+    token
+        Shared secret required from every client (``Authorization: Bearer``, or the login form
+        that sets a session cookie); None lets every request through (loopback only: the CLI
+        refuses to bind elsewhere without one).
+    user
+        Name written in the log for changes from clients that gave none (default: the
+        operating-system user running the server).
+    tile_cache_dir
+        Folder for rendered basemap tiles; None keeps them in memory only.
+    max_upload_bytes
+        Largest request body accepted (uploads), bytes.
+    """
+    from carpathia.incident.store import default_db_path, whoami
+
+    if max_upload_bytes <= 0:
+        raise InputError("max_upload_bytes must be positive")
+    state = _State(
+        Path(db) if db is not None else default_db_path(),
+        Auth(token, whoami(user)),
+        Path(tile_cache_dir) if tile_cache_dir is not None else None,
+        int(max_upload_bytes),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        state.bus.close()
+        state.jobs.shutdown()
+
+    app = FastAPI(
+        title="carpathia command post",
+        version=__version__,
+        description="Offline search-and-rescue planning: the incident workspace over HTTP.",
+        docs_url=None,  # Swagger UI and ReDoc load their assets from a CDN: off, the post is offline
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.carpathia = state
+    _errors(app)
+    _routes(app, state)
+    from . import _incidents
+
+    _incidents.register(app, state)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(_BodyLimit, limit=state.max_upload + 1024 * 1024)
+    app.add_middleware(AuthMiddleware, auth=state.auth)
+    return app
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(CarpathiaError)
+    async def _carpathia(request: Request, exc: CarpathiaError) -> JSONResponse:
+        return JSONResponse({"error": _one_line(exc), "type": type(exc).__name__}, status_code=_status(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errs = exc.errors()
+        first = errs[0] if errs else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
+        msg = f"{where}: {first.get('msg', 'invalid')}"
+        return JSONResponse({"error": msg, "detail": _plain(errs)}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        text = exc.detail
+        if exc.status_code == 404 and text == "Not Found":
+            text = f"no such page: {request.url.path}"
+        return JSONResponse({"error": _one_line(text)}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        _log.exception("internal error on %s %s", request.method, request.url.path)
+        return JSONResponse({"error": f"internal error ({type(exc).__name__}); see the server log"}, status_code=500)
+
+
+def _plain(errs: list[dict]) -> list[dict]:
+    def plain(v):
+        if isinstance(v, tuple | list):
+            return [plain(x) for x in v]
+        return v if isinstance(v, str | int | float | type(None)) else str(v)
+
+    return [{k: plain(v) for k, v in e.items() if k != "ctx"} for e in errs]
+
+
+def _routes(app: FastAPI, state: _State) -> None:
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
+
+    @app.get("/api/info", tags=["server"])
+    def info(request: Request) -> dict[str, Any]:
+        """Server version, the user this client is logged in as, LAN mode, workspace path."""
+        return {
+            "version": __version__,
+            "user": request.state.user,
+            "lan_mode": state.auth.required,
+            "db": str(state.db),
+            "max_upload_bytes": state.max_upload,
+        }
+
+    @app.post("/api/login", tags=["server"], response_model=None)
+    async def login(request: Request) -> Response:
+        """Log in with the server's token and a user name (form or JSON ``{token, user}``);
+        sets the session cookie. A form post is redirected to the map page."""
+        ctype = request.headers.get("content-type", "")
+        is_form = not ctype.startswith("application/json")
+        token, name = parse_login(await request.body(), ctype)
+        sid = state.auth.login(token, name)
+        if sid is None:
+            if is_form:
+                return Response(login_error_page("Wrong token."), 401, media_type="text/html")
+            return JSONResponse({"error": "wrong token; use the one printed when the server started"}, 401)
+        user = state.auth.identify({}, {COOKIE: sid})
+        _log.info("%s logged in", user)
+        resp: Response = RedirectResponse("/", 303) if is_form else JSONResponse({"user": user})
+        resp.set_cookie(COOKIE, sid, httponly=True, samesite="strict")
+        return resp
+
+    @app.post("/api/logout", tags=["server"])
+    def logout(request: Request) -> JSONResponse:
+        """End this browser's session."""
+        state.auth.logout(request.cookies.get(COOKIE))
+        resp = JSONResponse({"ok": True})
+        resp.delete_cookie(COOKIE)
+        return resp
+
+    @app.get("/api/regions", tags=["terrain"])
+    def regions() -> list[dict[str, Any]]:
+        """Terrain regions this server knows (bundled and the user's)."""
+        from carpathia.terrain import list_regions
+
+        return [{k: v for k, v in r.to_dict().items() if k != "path"} for r in list_regions()]
+
+    @app.get("/api/models", tags=["terrain"])
+    def models() -> list[str]:
+        """Probability models a map can be made with."""
+        from carpathia.probability import MODELS
+
+        return list(MODELS)
+
+    @app.get("/api/regions/{name}/features", tags=["terrain"])
+    def region_features(name: str) -> dict[str, Any]:
+        """Towns, peaks, rivers, lakes and borders of a region as a GeoJSON FeatureCollection
+        (lon/lat); each feature's ``kind`` property says which."""
+        return _features_geojson(_region_terrain(name))
+
+    @app.get(
+        "/tiles/region/{name}/{z}/{x}/{y}.png",
+        tags=["terrain"],
+        response_class=Response,
+        responses={200: {"content": {"image/png": {}}}},
+    )
+    async def region_tile(name: str, z: int, x: int, y: int) -> Response:
+        """Basemap tile (Web Mercator XYZ) drawn from a region's DEM: relief, contours, water, borders."""
+        hit = state.cached_tile(f"region:{name}", z, x, y)
+        if hit is not None:
+            return _png(hit)
+        r = await run_in_threadpool(state.renderer, f"region:{name}", lambda: _region_terrain(name))
+        return _png(await run_in_threadpool(r.tile, z, x, y))
+
+    @app.get("/api/events", tags=["server"], response_class=StreamingResponse)
+    async def events(request: Request, limit: int | None = None) -> StreamingResponse:
+        """Server-sent events: ``hello`` on connection, then ``job`` (progress) and ``incident``
+        (something changed: reload it) to every open page. ``limit`` ends the stream after that
+        many events (for scripts and tests)."""
+        hello = {"user": request.state.user, "version": __version__}
+        return StreamingResponse(
+            state.bus.stream(limit=limit, hello=hello),
+            media_type="text/event-stream",
+            headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+        )
+
+    @app.get("/api/jobs", tags=["jobs"])
+    def jobs() -> list[dict[str, Any]]:
+        """Background jobs, oldest first, with status and progress."""
+        return [j.to_dict() for j in state.jobs.list()]
+
+    @app.get("/api/jobs/{job_id}", tags=["jobs"])
+    def job(job_id: int) -> dict[str, Any]:
+        """One background job."""
+        return state.jobs.get(job_id).to_dict()
+
+
+_TERRAINS: dict[str, Any] = {}
+_TERRAINS_LOCK = threading.Lock()
+
+
+def _region_terrain(name: str):
+    """A region's terrain, loaded once per process (read-only afterwards)."""
+    from carpathia.terrain import Terrain
+
+    with _TERRAINS_LOCK:
+        t = _TERRAINS.get(name)
+    if t is None:
+        t = Terrain.from_region(name)
+        with _TERRAINS_LOCK:
+            t = _TERRAINS.setdefault(name, t)
+    return t
+
+
+def _features_geojson(terrain) -> dict[str, Any]:
+    feats = []
+    for kind, items in terrain.features.items():
+        for f in items:
+            g = f.to_geojson()
+            g.setdefault("properties", {})["kind"] = kind
+            feats.append(g)
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def _png(data: bytes) -> Response:
+    return Response(data, media_type="image/png", headers={"cache-control": "public, max-age=3600"})

@@ -1,0 +1,85 @@
+"""Every export format of an incident, opened by GDAL where it is installed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from carpathia.errors import InputError, OutputExistsError
+from carpathia.incident import EXPORT_FORMATS
+
+from .conftest import IPP, open_incident, sweep_lonlat
+
+
+@pytest.fixture(scope="module")
+def debriefed(tmp_path_factory, small_terrain):
+    from carpathia.search import Track
+
+    d = tmp_path_factory.mktemp("exports")
+    ws = open_incident(d / "x.db", small_terrain)
+    p = ws.plan(hours=12, start="2024-01-14T06:00-05:00")
+    n = p.assignments[0]["number"]
+    seg = next(s for s in ws.segments() if s["label"] == p.assignments[0]["segment"])
+    lon, lat = sweep_lonlat(seg["geometry"])
+    ws.debrief(n, [Track(lon, lat, None, "sweep")], time="2024-01-14T12:00Z", clue=(IPP[0], IPP[1] + 0.002))
+    yield ws, d, len(p.assignments)
+    ws.close()
+
+
+def test_geojson_kml_gpx_gpkg_geotiff(debriefed):
+    ws, d, _ = debriefed
+    for fmt, name in (
+        ("geojson", "i.geojson"),
+        ("kml", "i.kml"),
+        ("gpx", "i.gpx"),
+        ("gpkg", "i.gpkg"),
+        ("geotiff", "i.tif"),
+    ):
+        (path,) = ws.export(fmt, d / name)
+        assert path.stat().st_size > 0, fmt
+    fc = json.loads((d / "i.geojson").read_text())
+    assert {f["properties"]["layer"] for f in fc["features"]} >= {"ipp", "segments", "tracks", "clues"}
+    if shutil.which("ogrinfo"):
+        info = subprocess.run(["ogrinfo", "-so", "-al", str(d / "i.gpkg")], capture_output=True, text=True)
+        assert info.returncode == 0 and "segments" in info.stdout and "4326" in info.stdout
+    if shutil.which("gdalinfo"):
+        info = subprocess.run(["gdalinfo", str(d / "i.tif")], capture_output=True, text=True)
+        assert info.returncode == 0 and "UTM zone 19N" in info.stdout
+
+
+def test_one_pdf_sheet(debriefed):
+    ws, d, _ = debriefed
+    a = ws.assignments()[0]
+    (sheet,) = ws.export("pdf", d / "one.pdf", assignment=a["number"])
+    assert sheet.read_bytes()[:5] == b"%PDF-"
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(sheet), "-"], capture_output=True, text=True).stdout
+        assert str(a["number"]) in text and a["team"] in text
+
+
+@pytest.mark.slow
+def test_pdf_sheets_and_briefing_png(debriefed):
+    ws, d, n_assignments = debriefed
+    sheets = ws.export("pdf", d / "sheets")
+    assert len(sheets) == n_assignments and all(p.suffix == ".pdf" and p.stat().st_size > 0 for p in sheets)
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(sheets[0]), "-"], capture_output=True, text=True).stdout
+        a = ws.assignments()[0]
+        assert str(a["number"]) in text and a["team"] in text
+    (png,) = ws.export("png", d / "briefing.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_export_refusals(debriefed):
+    ws, d, _ = debriefed
+    assert set(EXPORT_FORMATS) == {"geojson", "kml", "gpx", "gpkg", "geotiff", "pdf", "png"}
+    (d / "exists.geojson").write_text("{}")
+    with pytest.raises(OutputExistsError):
+        ws.export("geojson", d / "exists.geojson")
+    with pytest.raises(InputError, match="format"):
+        ws.export("shp", d / "x.shp")
+    with pytest.raises(InputError, match="end in"):
+        ws.export("kml", d / "x.txt")
