@@ -83,3 +83,21 @@ def test_export_refusals(debriefed):
         ws.export("shp", d / "x.shp")
     with pytest.raises(InputError, match="end in"):
         ws.export("kml", d / "x.txt")
+
+
+def test_gpx_export_carries_a_sweep_route_per_assignment(debriefed, shared):
+    """Issue 5: search patterns reach the GPS units as GPX routes, lanes one sweep width apart."""
+    from carpathia.incident.report import assignment_routes
+
+    from ..conftest import need
+
+    ws, d, n_assignments = debriefed
+    routes = assignment_routes(ws)
+    assert len(routes) == n_assignments and all(len(r.points) >= 4 for r in routes)
+    (path,) = ws.export("gpx", d / "routes.gpx")
+    text = path.read_text()
+    assert text.count("<rte>") == n_assignments and routes[0].name.split()[0] in text
+    xsd, exe = shared / "schemas" / "gpx-1.1.xsd", shutil.which("xmllint")
+    need(exe is not None, "xmllint (libxml2-utils) is not installed")
+    r = subprocess.run([exe, "--noout", "--schema", str(xsd), str(path)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr

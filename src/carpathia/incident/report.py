@@ -386,14 +386,6 @@ def _lz_layer(ws: Workspace, iid: int) -> dict:
 
 
 # ---------------------------------------------------------------------- export
-def _export_module():
-    try:
-        from carpathia.io import export
-    except ImportError:
-        return None
-    return export
-
-
 def export_incident(
     ws: Workspace, incident, fmt: str, path: str | os.PathLike, *, overwrite: bool = False, assignment=None
 ) -> list[Path]:
@@ -416,7 +408,7 @@ def export_incident(
         return [ws.current_map(iid).to_geotiff(p, overwrite=overwrite)]
     if fmt == "pdf":
         return _export_pdf(ws, iid, p, overwrite, assignment)
-    suffix = {"geojson": (".geojson", ".json"), "kml": (".kml",), "gpx": (".gpx",), "gpkg": (".gpkg",)}
+    suffix = {"geojson": (".geojson", ".json"), "kml": (".kml", ".kmz"), "gpx": (".gpx",), "gpkg": (".gpkg",)}
     suffix["png"] = (".png", ".pdf")
     check_output(p, overwrite=overwrite, suffixes=suffix[fmt])
     layers = incident_layers(ws, iid)
@@ -430,67 +422,66 @@ def export_incident(
         with atomic_output(p, overwrite=overwrite) as tmp:
             tmp.write_text(json.dumps(doc, ensure_ascii=False, default=str), encoding="utf-8")
         return [p]
-    export = _export_module()
+    from carpathia.io import export
+
     name = ws.incident_row(iid)["name"]
     if fmt == "png":
-        if export is not None and hasattr(export, "briefing_map"):
-            export.briefing_map(
-                p, terrain=ws.terrain(iid), pmap=ws.current_map(iid), layers=layers, title=name, overwrite=overwrite
-            )
-            return [p]
-        from carpathia.io.maps import render_probability
-
-        inc = ws.incident(iid)
-        return [
-            render_probability(ws.current_map(iid), ws.terrain(iid), p, ipp=inc.ipp, title=name, overwrite=overwrite)
-        ]
+        pmap, terrain = ws.current_map(iid), ws.terrain(iid)
+        return [export.briefing_map(p, terrain=terrain, pmap=pmap, layers=layers, title=name, overwrite=overwrite)]
     if fmt == "kml":
-        from carpathia.io.kml import write_kml
-
-        return [write_kml(p, layers, name=name, overwrite=overwrite)]
+        return [export.write_kml(p, layers, name=name, overwrite=overwrite)]
     if fmt == "gpx":
-        if export is not None and hasattr(export, "write_gpx_layers"):
-            return [export.write_gpx_layers(p, layers, overwrite=overwrite)]
-        return [_write_gpx(p, layers, name, overwrite)]
-    if export is None or not hasattr(export, "write_gpkg"):
-        raise InputError("GeoPackage export needs carpathia.io.export, which this installation lacks")
+        return [export.write_gpx_layers(p, layers, routes=assignment_routes(ws, iid), overwrite=overwrite)]
     return [export.write_gpkg(p, layers, pmap=ws.current_map(iid), overwrite=overwrite)]
 
 
-def _write_gpx(p: Path, layers: dict, name: str, overwrite: bool) -> Path:
-    """GPX 1.1 with segments and assignments as closed routes, tracks, and waypoints (IPP, clues, LZs)."""
-    from carpathia.io.gpx import GpxLine, GpxPoint, write_gpx
+def assignment_routes(ws: Workspace, incident=None, *, period: int | None = None) -> list:
+    """Parallel-sweep routes (:class:`~carpathia.io.gpx.GpxLine`, lon/lat) for a period's assignments.
 
-    points, routes, tracks = [], [], []
-    for lname in ("ipp", "clues", "landing_zones"):
-        for f in layers.get(lname, {}).get("features", []):
-            lon, lat = f["geometry"]["coordinates"][:2]
-            points.append(GpxPoint(lon, lat, name=str(f["properties"].get("name") or lname), desc=lname))
-    for f in layers.get("segments", {}).get("features", []):
-        g = f["geometry"]
-        polys = [g["coordinates"]] if g["type"] == "Polygon" else g["coordinates"]
-        for k, poly in enumerate(polys):
-            label = str(f["properties"]["id"]) + (f"-{k + 1}" if len(polys) > 1 else "")
-            routes.append(GpxLine(f"Seg {label}", [tuple(c[:2]) for c in poly[0]]))
-    for f in layers.get("tracks", {}).get("features", []):
-        times = f["properties"].get("times")
-        ok = times is not None and all(t is not None for t in times)
-        tracks.append(
+    Lanes are one sweep width apart (the team's resource, for the segment's land cover and the
+    incident's subject: coverage 1 per pass) and follow the contours on slopes
+    (:func:`carpathia.search.sweep_route`). Default: the latest period.
+    """
+    import shapely
+
+    from carpathia.io.gpx import GpxLine
+    from carpathia.search import Resource, sweep_route
+
+    from .workspace import _resource_fields
+
+    iid = ws.incident_id(incident)
+    rows = ws.assignments(iid)
+    if not rows:
+        return []
+    last = max(a["period"] for a in rows) if period is None else int(period)
+    terrain = ws.terrain(iid)
+    segments = ws.segments_object(iid)
+    subject = ws.incident_row(iid)["search_for"]
+    teams = {t["name"]: t for t in ws.teams(iid)}
+    out = []
+    for a in (a for a in rows if a["period"] == last):
+        seg = segments[a["segment"]]
+        res = Resource(**_resource_fields(teams[a["team"]]["resource"]))
+        width = float(res.sweep_width(subject, seg.landcover))
+        if not width > 0:
+            continue
+        line = sweep_route(seg, width, terrain=terrain)
+        x, y = shapely.get_coordinates(line).T
+        lon, lat = terrain.to_lonlat_xy(x, y)
+        out.append(
             GpxLine(
-                str(f["properties"]["name"]),
-                [tuple(c[:2]) for c in f["geometry"]["coordinates"]],
-                times=times if ok else None,
+                f"{a['number']} {a['segment']} {a['team']}",
+                list(zip(lon, lat, strict=True)),
+                desc=f"{a['tactics']}; lanes {width:.0f} m apart",
             )
         )
-    return write_gpx(p, waypoints=points, routes=routes, tracks=tracks, name=name, overwrite=overwrite)
+    return out
 
 
 def _export_pdf(ws: Workspace, iid: int, folder: Path, overwrite: bool, number=None) -> list[Path]:
+    from carpathia.io import export
     from carpathia.io.files import check_output
 
-    export = _export_module()
-    if export is None or not hasattr(export, "assignment_sheet_pdf"):
-        raise InputError("PDF assignment sheets need carpathia.io.export, which this installation lacks")
     if number is None and folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} is a file; --out for pdf is a folder that receives one sheet per assignment")
     assignments = ws.assignments(iid)

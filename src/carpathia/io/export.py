@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -227,7 +227,13 @@ def _unique(name: str, used: set[str]) -> str:
     return out
 
 
-def write_gpx_layers(path: str | os.PathLike, layers: Mapping[str, Mapping], *, overwrite: bool = False) -> Path:
+def write_gpx_layers(
+    path: str | os.PathLike,
+    layers: Mapping[str, Mapping],
+    *,
+    routes: Sequence[GpxLine] = (),
+    overwrite: bool = False,
+) -> Path:
     """Write the incident's layers as GPX 1.1 for hand-held GPS units.
 
     Points (IPP, clues, landing zones ...) become waypoints with Garmin symbols (``Flag, Red``
@@ -235,6 +241,8 @@ def write_gpx_layers(path: str | os.PathLike, layers: Mapping[str, Mapping], *, 
     polygons (segments, assignments) become closed tracks of their boundary (``SEG A1``,
     ``ASG 101 A1``; holes as further tracks); lines become tracks. Tracks, not routes: a
     GPS unit draws a track as it is, while it may re-route or thin a route's points.
+    ``routes`` (e.g. the planned parallel sweeps, :func:`carpathia.search.plan_routes`) are
+    written as GPX routes, for the unit to navigate.
 
     Raises
     ------
@@ -273,7 +281,7 @@ def write_gpx_layers(path: str | os.PathLike, layers: Mapping[str, Mapping], *, 
                     xy = shapely.get_coordinates(part).tolist()
                     times = _vertex_times(props, len(xy)) if len(parts) == 1 else None
                     tracks.append(GpxLine(name, xy, desc or None, times))
-    text = gpx_document(waypoints=waypoints, tracks=tracks, name="carpathia incident")
+    text = gpx_document(waypoints=waypoints, routes=list(routes), tracks=tracks, name="carpathia incident")
     with atomic_output(p, overwrite=overwrite) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return p
