@@ -32,6 +32,7 @@ class Scenario:
     weather: str  # a survival weather preset (carpathia.survival.PRESETS)
     clothing: str  # a clothing preset of the cold model
     last_seen: str  # ISO 8601 with zone: sets darkness in the motion model
+    base: tuple[float, float] | None = None  # (lat, lon) of the command post: runs an operational period
 
 
 #: IPPs are places named in the project's data notes (shared/data/SOURCES.md): the summit of
@@ -48,6 +49,7 @@ DEMO_SCENARIOS = (
         "presidential-winter",
         "winter",
         "2026-01-17T13:00:00-05:00",
+        (44.2570, -71.2530),  # AMC Pinkham Notch Visitor Center, the usual base for the Presidentials
     ),
     Scenario(
         "maramures",
@@ -75,6 +77,7 @@ class DemoResult:
     survival: dict[str, dict] = field(default_factory=dict)
     rescue: dict[str, dict] = field(default_factory=dict)
     river: dict = field(default_factory=dict)
+    operations: dict[str, dict] = field(default_factory=dict)
     pmaps: dict[str, object] = field(default_factory=dict, repr=False)
 
 
@@ -237,11 +240,97 @@ def _river_step(out: Path, result: DemoResult) -> None:
     }
 
 
+#: Teams of the demo's first operational period: (name, resource type).
+DEMO_TEAMS = (
+    ("Hasty 1", "hasty-team"),
+    ("Grid 1", "grid-team"),
+    ("Grid 2", "grid-team"),
+    ("K9 1", "dog-team"),
+    ("Drone 1", "drone-thermal"),
+)
+#: Length of the demo's operational period, hours (the usual 12 h period of a SAR incident).
+DEMO_PERIOD_H = 12.0
+
+
+def _operations_step(t, s: Scenario, out: Path, result: DemoResult) -> None:
+    """The incident workspace: map, segments, a first period, one debrief, every field product."""
+    import datetime as dt
+
+    from carpathia.incident import Workspace
+    from carpathia.incident.report import assignment_routes
+    from carpathia.search import track_from_route
+    from carpathia.survival import weather_preset
+
+    if s.base is None:
+        return
+    folder = out / f"{t.name}-incident"
+    if folder.exists():
+        import shutil
+
+        shutil.rmtree(folder)  # the demo owns this folder (run_demo refuses a non-empty --out)
+    folder.mkdir(parents=True)
+    seen = dt.datetime.fromisoformat(s.last_seen)
+    start = seen + dt.timedelta(hours=s.hours_missing)
+    ws = Workspace(folder / "incident.db", user="carpathia demo")
+    try:
+        ws.new_incident(
+            s.title,
+            ipp=(s.ipp_lon, s.ipp_lat),
+            last_seen=s.last_seen,
+            category=s.category,
+            terrain=t.crop((s.ipp_lon, s.ipp_lat), s.radius_m),
+        )
+        snow = float(weather_preset(s.weather).values["snow_depth_m"][0])
+        ws.run_map(model="travel_time", at=start.isoformat(), snow_depth_m=snow)
+        n_segments = ws.auto_segments()
+        for name, resource in DEMO_TEAMS:
+            ws.add_team(name, resource)
+        period = ws.plan(hours=DEMO_PERIOD_H, start=start.isoformat(), base=(s.base[1], s.base[0]))
+        # The debrief: the first team walked its planned sweep and found nothing.
+        first = period.assignments[0]
+        route = next(r for r in assignment_routes(ws) if r.name.startswith(str(first["number"])))
+        team = next(tm for tm in ws.teams() if tm["name"] == first["team"])
+        speed = json.loads(team["resource"])["speed_m_s"]
+        track = track_from_route(route, speed_m_s=speed, start_time=start.isoformat(), name=first["team"])
+        ws.debrief(first["number"], [track], time=(start + dt.timedelta(hours=DEMO_PERIOD_H)).isoformat())
+        status = ws.status()
+        files = []
+        for fmt, name in (
+            ("geojson", "incident.geojson"),
+            ("kml", "incident.kml"),
+            ("gpx", "incident.gpx"),
+            ("gpkg", "incident.gpkg"),
+            ("geotiff", "poa-after-debrief.tif"),
+            ("png", "briefing.png"),
+            ("pdf", "sheets"),
+        ):
+            files += ws.export(fmt, folder / name, overwrite=True)
+        replay = ws.replay()
+    finally:
+        ws.close()
+    result.files += [folder / "incident.db", *files]
+    result.operations[t.name] = {
+        "segments": n_segments,
+        "period": {
+            "number": period.number,
+            "hours": period.hours,
+            "pos": period.pos,
+            "method": period.method,
+            "assignments": period.assignments,
+        },
+        "debrief": {"assignment": first["number"], "team": first["team"], "track_km": round(track.length_m / 1000, 2)},
+        "pos_so_far": status.pos_so_far,
+        "map_versions": status.map_version,
+        "replay_ok": replay.ok,
+    }
+
+
 #: The demo's steps for each scenario, in order (the name shows in the progress bar).
 _STEPS: tuple[tuple[str, Callable], ...] = (
     ("terrain", _terrain_step),
     ("probability map", _map_step),
     ("survival clock and rescue", _survival_rescue_step),
+    ("operational period and debrief", _operations_step),
 )
 
 
@@ -276,6 +365,7 @@ def run_demo(
                     "maps": result.maps,
                     "survival": result.survival,
                     "rescue": result.rescue,
+                    "operations": result.operations,
                     "river": result.river,
                 },
                 indent=2,

@@ -129,6 +129,15 @@ def test_demo_writes_maps_and_summary(tmp_path):
     assert summary["rescue"]["white-mountains"]["landing_zones"]  # the summit cone has benches under 7°
     assert summary["rescue"]["maramures"]["hoist_required"]  # 1 km cells: no 30 m patch can be certified
     assert "survival" in proc.stdout and "rescue at the most probable cell" in proc.stdout
+    ops = summary["operations"]["white-mountains"]  # issues 5 and 7: a first period, a debrief, every export
+    assert ops["segments"] >= 5 and len(ops["period"]["assignments"]) >= 3 and 0 < ops["period"]["pos"] < 1
+    assert [a["number"] for a in ops["period"]["assignments"]][:2] == [101, 102]
+    assert ops["map_versions"] == 2 and ops["replay_ok"] and 0 < ops["pos_so_far"] < 1
+    inc = out / "white-mountains-incident"
+    for name in ("incident.db", "incident.geojson", "incident.kml", "incident.gpx", "incident.gpkg"):
+        assert (inc / name).stat().st_size > 0
+    assert (inc / "poa-after-debrief.tif").is_file() and (inc / "briefing.png").is_file()
+    assert (inc / "sheets" / "assignment-101.pdf").read_bytes().startswith(b"%PDF")
     river = summary["river"]  # issue 9: the Tisza incident near Sighetu Marmației
     assert river["snap"]["river"] == "Tisza" and river["snap"]["distance_m"] < 500
     assert sum(v for k, v in river["state_split"].items() if k != "surface") == pytest.approx(1.0, abs=1e-6)

@@ -269,7 +269,7 @@ def test_assignment_sheet_renders_and_its_text_shows_number_and_team(tmp_path, l
     )
     text = _run("pdftotext", str(out), "-")
     assert "Assignment 101" in text and "Salvamont Borșa 1" in text
-    for value in ("63%", "4 hours", "Ch 3 (146.520 MHz)", "Cornices on the east ridge", "BORSA-1"):
+    for value in ("63%", "4.0 hours", "Ch 3 (146.520 MHz)", "Cornices on the east ridge", "BORSA-1"):
         assert value in text
     _run("pdftoppm", "-r", "40", "-png", str(out), str(tmp_path / "page"))
     import matplotlib.image

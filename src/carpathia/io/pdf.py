@@ -97,7 +97,7 @@ def _value(key: str, v) -> str:
     if key == "hours" and isinstance(v, (int, float)):
         if not math.isfinite(v) or v < 0:
             raise InputError(f"hours must be a non-negative number, not {v!r}")
-        return f"{v:g} hours"
+        return f"{v:.1f} hours"
     if isinstance(v, (list, tuple)):
         return ", ".join(str(x) for x in v)
     return str(v)
