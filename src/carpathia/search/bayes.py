@@ -105,7 +105,9 @@ def _scan_row_pod(cells, pod, i):
     mx = 0.0
     n = 0
     nb = 0
+    tot = 0.0
     for j in range(cells.shape[1]):
+        tot += cells[i, j]
         v = pod[i, j]
         if not (v >= 0.0 and v <= 1.0):
             nb += 1
@@ -113,7 +115,7 @@ def _scan_row_pod(cells, pod, i):
             s += cells[i, j] * v
             n += 1
             mx = max(mx, v)
-    return s, mx, n, nb
+    return s, mx, n, nb, tot
 
 
 @njit(cache=True, nogil=True)
@@ -122,7 +124,9 @@ def _scan_row_cov(cells, cov, i):
     mx = 0.0
     n = 0
     nb = 0
+    tot = 0.0
     for j in range(cells.shape[1]):
+        tot += cells[i, j]
         v = cov[i, j]
         if not (v >= 0.0 and v < math.inf):
             nb += 1
@@ -131,12 +135,12 @@ def _scan_row_cov(cells, cov, i):
             s += cells[i, j] * p
             n += 1
             mx = max(mx, p)
-    return s, mx, n, nb
+    return s, mx, n, nb, tot
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def _scan(cells, data, is_coverage):
-    """One parallel pass: row hashes of both grids and Σ POA·POD, max POD, searched cells, bad values.
+    """One parallel pass: row hashes of both grids, Σ POA·POD, max POD, searched cells, bad values, Σ POA.
 
     ``data`` is a POD grid (in [0, 1]) or, with ``is_coverage``, a coverage grid (≥ 0).
     """
@@ -149,15 +153,16 @@ def _scan(cells, data, is_coverage):
     peak = np.zeros(nr)
     count = np.zeros(nr, np.int64)
     bad = np.zeros(nr, np.int64)
+    total = np.zeros(nr)
     for i in prange(nr):
         hc[i] = _hash_row(cb, i)
         hd[i] = _hash_row(db, i)
         if is_coverage:
-            mass[i], peak[i], count[i], bad[i] = _scan_row_cov(cells, data, i)
+            mass[i], peak[i], count[i], bad[i], total[i] = _scan_row_cov(cells, data, i)
         else:
-            mass[i], peak[i], count[i], bad[i] = _scan_row_pod(cells, data, i)
+            mass[i], peak[i], count[i], bad[i], total[i] = _scan_row_pod(cells, data, i)
     top = peak.max() if nr > 0 else 0.0
-    return hc, hd, mass.sum(), top, count.sum(), bad.sum()
+    return hc, hd, mass.sum(), top, count.sum(), bad.sum(), total.sum()
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -283,7 +288,7 @@ def update_unsuccessful(
     if data.shape != pmap.shape:
         raise InputError(f"the {'coverage' if is_cov else 'POD'} grid is {data.shape}, the map {pmap.shape}")
     cells = _readonly(pmap.cells)
-    hc, hd, mass, peak, searched, bad = _scan(cells, data, is_cov)
+    hc, hd, mass, peak, searched, bad, grid_mass = _scan(cells, data, is_cov)
     if bad:
         what = "coverage must be finite and ≥ 0" if is_cov else "POD must be in [0, 1]"
         raise InputError(f"{bad} cell(s) of the grid are invalid: {what}")
@@ -296,7 +301,6 @@ def update_unsuccessful(
     new = np.empty(cells.shape)  # numpy's allocator asks the kernel for huge pages; numba's would not
     _apply(cells, data, is_cov, 1.0 / remaining, new)
     row_after = pmap.rest_of_world / remaining
-    grid_mass = float(cells.sum()) if searched else 0.0
     record = {
         "kind": "unsuccessful-search",
         "time": _now(time),
