@@ -26,7 +26,7 @@ from carpathia.errors import InputError, UnknownNameError
 
 from .probmap import ProbabilityMap
 
-__all__ = ["MODELS", "get_model", "mattson", "mixture", "rings", "scaled_distribution", "travel_time"]
+__all__ = ["MODELS", "agents", "get_model", "mattson", "mixture", "rings", "scaled_distribution", "travel_time"]
 
 #: Flat-ground walking speed used to turn hours into distance: Tobler's hiking function at
 #: zero slope, 6·exp(−3.5·0.05) km/h (Tobler 1993), times his off-path factor 0.6.
@@ -427,11 +427,29 @@ def mattson(
     return ProbabilityMap.from_weights(w, terrain, rest_of_world=row, meta=meta)
 
 
-MODELS: dict[str, Callable[..., ProbabilityMap]] = {"rings": rings, "travel_time": travel_time, "mixture": mixture}
+def agents(incident, terrain, *, hours: float | None = None, categories: Sequence = (), **kwargs) -> ProbabilityMap:
+    """The agent-based motion model (:func:`carpathia.motion.agents_map`): simulated subjects'
+    positions at ``hours`` (default: hours missing, else 24 h) as a smoothed histogram.
+    Keywords ``n_agents``, ``dt_s``, ``seed``, ``smooth_m``, ``weather`` go to the simulation."""
+    from carpathia.motion import agents_map
+
+    prof = _profile(incident, terrain, categories)
+    kwargs.pop("multipliers", None)  # calibrated by construction (carpathia.motion.calibrate)
+    pmap = agents_map(incident, terrain, hours=hours, profile=prof, **kwargs)
+    pmap.meta.update({"category": prof.category, "profile": _profile_meta(prof)})
+    return pmap
+
+
+MODELS: dict[str, Callable[..., ProbabilityMap]] = {
+    "rings": rings,
+    "travel_time": travel_time,
+    "mixture": mixture,
+    "agents": agents,
+}
 
 
 def get_model(name: str) -> Callable[..., ProbabilityMap]:
-    """A model by name (``rings``, ``travel_time``, ``mixture``); '-' and '_' are interchangeable."""
+    """A model by name (``rings``, ``travel_time``, ``mixture``, ``agents``); '-' and '_' are interchangeable."""
     key = str(name).strip().lower().replace("-", "_")
     if key not in MODELS:
         raise UnknownNameError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
