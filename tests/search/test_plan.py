@@ -151,3 +151,11 @@ def test_debrief_lowers_the_searched_segment():
     assert got == pytest.approx(plan.assignments[0].pod, abs=0.15)
     mixed = debrief(pmap, trk, res, terrain=t, p_responsive=0.5)
     assert mixed.pos > d.pos  # a responsive subject is heard further off
+    # issue 6's coupling: a map that knows its share of responsive subjects (the agents model with
+    # cold weather) debriefs with the mixture by default; an unknown share plans for unresponsive
+    known = ProbabilityMap(pmap.cells, pmap.transform, pmap.crs, rest_of_world=pmap.rest_of_world)
+    known.meta["p_responsive"] = 0.5
+    auto = debrief(known, trk, res, terrain=t)
+    assert auto.pos == pytest.approx(mixed.pos, rel=1e-12) and auto.record["details"]["p_responsive"] == 0.5
+    known.meta["p_responsive"] = 0.0  # every simulated subject incapacitated: the unresponsive update
+    assert debrief(known, trk, res, terrain=t).pos == pytest.approx(d.pos, rel=1e-12)

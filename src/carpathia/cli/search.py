@@ -233,7 +233,9 @@ def update_cmd(
     resource: str = typer.Option(..., "--resource", help="Resource type that made the tracks, e.g. grid-team."),
     resources: Path = typer.Option(None, "--resources", help="TOML file of resource types (overrides)."),
     region: str = typer.Option(None, "--region", help=REGION_HELP + " Needed for land cover and the PNG."),
-    subject: str = typer.Option("unresponsive", "--subject", help="'unresponsive' or 'responsive' widths."),
+    subject: str = typer.Option(
+        "auto", "--subject", help="'unresponsive', 'responsive', or 'auto': the map's share of responsive subjects."
+    ),
     p_responsive: float = typer.Option(None, "--p-responsive", help="Probability the subject responds (mixes PODs)."),
     label: str = typer.Option(None, "--label", help="What the search was, e.g. the assignment number 101."),
     out: Path = typer.Option(..., "--out", help="Folder for poa.tif, poa.png and update.json."),
@@ -243,8 +245,8 @@ def update_cmd(
     from carpathia.io.maps import render_probability
     from carpathia.search import debrief, get_resource, load_resources
 
-    if subject not in ("unresponsive", "responsive"):
-        raise InputError(f"--subject must be 'unresponsive' or 'responsive', not {subject!r}")
+    if subject not in ("unresponsive", "responsive", "auto"):
+        raise InputError(f"--subject must be 'unresponsive', 'responsive' or 'auto', not {subject!r}")
     res = get_resource(resource, load_resources(resources))
     _out_dir(out, overwrite)
     pmap, terrain = _map_and_terrain(map_path, region, required=False)

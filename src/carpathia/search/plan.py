@@ -314,7 +314,7 @@ def debrief(
     resource: Resource | str,
     *,
     terrain=None,
-    subject: str = "unresponsive",
+    subject: str = "auto",
     p_responsive: float | None = None,
     resources: Mapping[str, Resource] | None = None,
     label: str | None = None,
@@ -337,8 +337,12 @@ def debrief(
         The terrain the map was made on: its land cover sets the width per cell (else every
         cell is ``unknown``).
     subject, p_responsive
-        Update with the POD for ``subject``, or with ``p_responsive`` (probability the subject
-        can respond) the mixture ``q·POD_responsive + (1 − q)·POD_unresponsive``.
+        Update with the POD for ``subject`` (``"responsive"`` or ``"unresponsive"``), or with
+        ``p_responsive`` (probability the subject can respond) the mixture
+        ``q·POD_responsive + (1 − q)·POD_unresponsive``. ``"auto"`` (default) takes ``q`` from
+        the map's ``meta["p_responsive"]`` where the model set it (the ``agents`` model: the
+        share of simulated subjects not incapacitated by cold or the river, issue 6's coupling),
+        else plans for an unresponsive subject, the conservative choice.
     resources
         Resource table to look ``resource`` up in (default the built-in one).
     label, team, time
@@ -361,6 +365,10 @@ def debrief(
         pmap.check_on(terrain)
         landcover = np.asarray(terrain.layer("landcover")).astype(np.int64)
     cov = track_coverage(items, pmap, res, landcover=landcover, team=team or label)
+    if subject == "auto":
+        subject = "unresponsive"
+        if p_responsive is None and pmap.meta.get("p_responsive") is not None:
+            p_responsive = float(pmap.meta["p_responsive"])
     details = {"resource": res.key, "subject": subject, "p_responsive": p_responsive, "tracks": cov.log}
     if p_responsive is None:
         new = update_unsuccessful(pmap, coverage=cov.coverage(subject), label=label, time=time, details=details)
