@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,10 +50,6 @@ def _start(text: str | None) -> datetime:
         raise InputError(f"--start must be ISO 8601 like 2024-12-21T14:00-05:00, not {text!r}") from None
 
 
-def _label(h: float) -> str:
-    return f"{h:g}h".replace(".", "_")
-
-
 def simulate_cmd(
     region: str = typer.Option(..., "--region", help="Region name, saved terrain .npz, or DEM file."),
     ipp: str = typer.Option(..., "--ipp", help="Initial planning point LAT,LON (point last seen)."),
@@ -73,8 +68,8 @@ def simulate_cmd(
 ) -> None:
     """Simulate lost subjects walking the terrain: POA maps over time, spread strip and GIF, tracks."""
     from carpathia.incident import Incident
-    from carpathia.io.files import atomic_output
     from carpathia.motion import simulate
+    from carpathia.motion.outputs import write_simulation
 
     from .probability import _out_dir
 
@@ -118,56 +113,10 @@ def simulate_cmd(
             progress=step,
         )
         progress.update(task, description="writing maps")
-        out.mkdir(parents=True, exist_ok=True)
-        written, frames = [], []
-        for h in sim.times_h:
-            pmap = sim.probability_at(h, smooth_m=smooth)
-            written.append(pmap.to_geotiff(out / f"poa_{_label(h)}.tif", overwrite=True))
-            png = pmap.to_png(
-                out / f"poa_{_label(h)}.png",
-                terrain,
-                ipp=incident.ipp,
-                title=f"{terrain.name}: {sim.meta['category']} after {h:g} h ({agents:,} agents)",
-                overwrite=True,
-            )
-            written.append(png)
-            frames.append(png)
-        written += _spread(frames, out)
-        tracks_path = out / "tracks.geojson"
-        with atomic_output(tracks_path, overwrite=True) as tmp:
-            tmp.write_text(json.dumps(sim.tracks_geojson()), encoding="utf-8")
-        written.append(tracks_path)
-        summary = {"meta": sim.meta, "snapshots": [sim.summary(h) for h in sim.times_h]}
-        with atomic_output(out / "summary.json", overwrite=True) as tmp:
-            tmp.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
-        written.append(out / "summary.json")
+        written = write_simulation(sim, terrain, out, ipp=incident.ipp, smooth_m=smooth)
     _print_summary(sim, start is None)
     for f in written:
         console.print(f"wrote {f}")
-
-
-def _spread(frames: list[Path], out: Path) -> list[Path]:
-    """A PNG strip and an animated GIF of the maps over time (Pillow)."""
-    from PIL import Image
-
-    from carpathia.io.files import atomic_output
-
-    imgs = [Image.open(f).convert("RGB") for f in frames]
-    h = min(i.height for i in imgs)
-    imgs = [i.resize((round(i.width * h / i.height), h)) for i in imgs]
-    strip = Image.new("RGB", (sum(i.width for i in imgs), h), "white")
-    x = 0
-    for i in imgs:
-        strip.paste(i, (x, 0))
-        x += i.width
-    scale = min(1.0, 2400 / strip.width)
-    strip = strip.resize((round(strip.width * scale), round(strip.height * scale)))
-    paths = [out / "spread.png", out / "spread.gif"]
-    with atomic_output(paths[0], overwrite=True) as tmp:
-        strip.save(tmp, format="PNG")
-    with atomic_output(paths[1], overwrite=True) as tmp:
-        imgs[0].save(tmp, format="GIF", save_all=True, append_images=imgs[1:], duration=900, loop=0)
-    return paths
 
 
 def _print_summary(sim, start_was_now: bool) -> None:
