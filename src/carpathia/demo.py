@@ -78,6 +78,7 @@ class DemoResult:
     rescue: dict[str, dict] = field(default_factory=dict)
     river: dict = field(default_factory=dict)
     operations: dict[str, dict] = field(default_factory=dict)
+    motion: dict[str, dict] = field(default_factory=dict)
     pmaps: dict[str, object] = field(default_factory=dict, repr=False)
 
 
@@ -240,6 +241,33 @@ def _river_step(out: Path, result: DemoResult) -> None:
     }
 
 
+#: Simulated subjects per demo scenario (``carpathia simulate`` defaults to 200,000).
+DEMO_AGENTS = 20_000
+
+
+def _motion_step(t, s: Scenario, out: Path, result: DemoResult) -> None:
+    """The agent-based simulation in the scenario's weather: maps over time, spread, tracks."""
+    from carpathia.motion import simulate
+    from carpathia.motion.outputs import write_simulation
+    from carpathia.survival import weather_preset
+
+    window = t.crop((s.ipp_lon, s.ipp_lat), s.radius_m)
+    incident = _incident(s)
+    times = [s.hours_missing * f for f in (0.25, 0.5, 1.0)]
+    sim = simulate(
+        incident,
+        window,
+        n_agents=DEMO_AGENTS,
+        hours=s.hours_missing,
+        weather=weather_preset(s.weather),
+        times=times,
+        seed=0,
+    )
+    result.files += write_simulation(sim, window, out / f"{t.name}-agents", ipp=incident.ipp, title=t.name)
+    last = sim.summary(s.hours_missing)
+    result.motion[t.name] = {"agents": DEMO_AGENTS, "weather": s.weather, **last}
+
+
 #: Teams of the demo's first operational period: (name, resource type).
 DEMO_TEAMS = (
     ("Hasty 1", "hasty-team"),
@@ -329,6 +357,7 @@ def _operations_step(t, s: Scenario, out: Path, result: DemoResult) -> None:
 _STEPS: tuple[tuple[str, Callable], ...] = (
     ("terrain", _terrain_step),
     ("probability map", _map_step),
+    ("simulated subjects", _motion_step),
     ("survival clock and rescue", _survival_rescue_step),
     ("operational period and debrief", _operations_step),
 )
@@ -363,6 +392,7 @@ def run_demo(
                 {
                     "regions": result.regions,
                     "maps": result.maps,
+                    "motion": result.motion,
                     "survival": result.survival,
                     "rescue": result.rescue,
                     "operations": result.operations,

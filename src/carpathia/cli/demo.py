@@ -55,6 +55,14 @@ def demo_cmd(
             f"  {m['model']} POA for {m['profile']['category']}: 50 % within {c['50%']:.1f} km², "
             f"95 % within {c['95%']:.1f} km²; rest of world {m['rest_of_world']:.1%}"
         )
+        mo = result.motion.get(name)
+        if mo:
+            q = mo["distance_quantiles_m"]
+            console.print(
+                f"  {mo['agents']:,} simulated subjects in {mo['weather']} after {mo['hours']:g} h: median "
+                f"{q['50'] / 1000:.1f} km from the IPP (95 % within {q['95'] / 1000:.1f} km), "
+                f"{mo['incapacitated']:.0%} incapacitated by cold or water"
+            )
         _print_clock(result.survival.get(name), result.rescue.get(name))
     if result.river:
         r = result.river
