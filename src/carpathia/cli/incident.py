@@ -132,7 +132,7 @@ def show_cmd(incident: str = INC_OPT, db: Path = DB_OPT, as_json: bool = JSON_OP
 
 @app.command("map")
 def map_cmd(
-    model: str = typer.Option("travel_time", "--model", help="rings, travel_time or mixture."),
+    model: str = typer.Option("travel_time", "--model", help="rings, travel_time, mixture or agents."),
     at: str = typer.Option(None, "--at", help="Planning time, ISO with zone (default now): sets hours missing."),
     incident: str = INC_OPT,
     db: Path = DB_OPT,

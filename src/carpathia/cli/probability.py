@@ -37,7 +37,7 @@ def map_cmd(
     region: str = typer.Option(..., "--region", help="Region name, saved terrain .npz, or DEM file."),
     ipp: str = typer.Option(..., "--ipp", help="Initial planning point LAT,LON (point last seen)."),
     category: str = typer.Option("hiker", "--category", help="Subject category (Koester), e.g. 'hiker', 'child 7-9'."),
-    model: str = typer.Option("travel_time", "--model", help="rings, travel_time or mixture."),
+    model: str = typer.Option("travel_time", "--model", help="rings, travel_time, mixture or agents."),
     hours: float = typer.Option(None, "--hours", help="Hours missing: bounds how far the subject can have walked."),
     eco_region: str = typer.Option(None, "--eco-region", help="Temperate, Dry or Urban (default Temperate)."),
     terrain_class: str = typer.Option(None, "--terrain-class", help="Mountainous or Flat (default: from relief)."),
@@ -120,7 +120,7 @@ def _print_map_summary(pmap) -> None:
 
 def evaluate_cmd(
     cases: Path = typer.Argument(..., help="CSV of cases (MapScore columns: IPP Lat/Lon, Find Lat/Lon, ...)."),
-    model: str = typer.Option("rings", "--model", help="rings, travel_time or mixture."),
+    model: str = typer.Option("rings", "--model", help="rings, travel_time, mixture or agents."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     out: Path = typer.Option(None, "--out", help="Write per-case scores to this CSV."),
     cells: int = typer.Option(5001, "--cells", help="Grid size in cells (odd; MapScore: 5001)."),
