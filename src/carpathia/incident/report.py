@@ -22,7 +22,8 @@ import numpy as np
 from carpathia.errors import InputError
 
 from . import _rasters
-from .workspace import _resource_fields, parse_time, track_from_row
+from ._common import _resource_fields, parse_time
+from ._debrief import track_from_row
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -446,8 +447,6 @@ def assignment_routes(ws: Workspace, incident=None, *, period: int | None = None
 
     from carpathia.io.gpx import GpxLine
     from carpathia.search import Resource, sweep_route
-
-    from .workspace import _resource_fields
 
     iid = ws.incident_id(incident)
     rows = ws.assignments(iid)

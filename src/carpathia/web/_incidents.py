@@ -9,7 +9,6 @@ temporary folder, checked by the library's own readers and forgotten.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
 import re
@@ -22,83 +21,13 @@ from typing import Any, Literal
 import numpy as np
 from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from carpathia.errors import CarpathiaError, InputError
-from carpathia.incident.model import Incident
 
-from .tiles import ProbabilityTiles
-
-# The subject form is the incident schema the library and the CLI use, plus how to open it.
-_SHARED = ("ipp_lat", "ipp_lon", "category", "eco_region", "terrain_class")
-
-
-def _shared(name: str):
-    field = copy.deepcopy(Incident.model_fields[name])  # a copy: the library's schema stays as it is
-    return (field.annotation, field)
-
-
-NewIncident = create_model(
-    "NewIncident",
-    __config__=ConfigDict(extra="forbid"),
-    name=(str, Field(min_length=1, max_length=120, description="Incident name, unique in the workspace.")),
-    **{k: _shared(k) for k in _SHARED},
-    last_seen=(str, Field(description="When last seen, ISO 8601 with zone (2024-01-13T15:30+02:00).")),
-    region=(str, Field(description="Terrain region name (see /api/regions).")),
-    radius_m=(float | None, Field(None, gt=0, le=100_000, description="Crop the region to this radius, m.")),
-    subject=(str | None, Field(None, max_length=200, description="The missing person's name.")),
-    search_for=(Literal["responsive", "unresponsive"], "unresponsive"),
-    notes=(str | None, Field(None, max_length=4000)),
-)
-
-
-class MapRun(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    model: str = Field("travel_time", description="Probability model (see carpathia map --help).")
-    at: str | None = Field(None, description="Planning time, ISO 8601 with zone; default now.")
-
-
-class AutoSegments(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class TeamIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=80)
-    resource: str = Field(description="Resource type key (see /api/resources).")
-    hours: float | None = Field(None, gt=0, le=48)
-    radio: str | None = Field(None, max_length=40)
-
-
-class PlanIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    hours: float = Field(12.0, gt=0, le=48, description="Length of the operational period, h.")
-    start: str | None = Field(None, description="Start, ISO 8601 with zone; default now.")
-    method: Literal["milp", "greedy"] = "milp"
-    teams: list[str] | None = None
-
-
-class ClueIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    description: str | None = Field(None, max_length=1000)
-    sigma_m: float = Field(500.0, gt=0, le=50_000)
-    weight: float = Field(4.0, gt=0, le=1000)
-    time: str | None = None
-
-
-class WeatherIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    air_temp_c: float
-    wind_kmh: float
-    time: str | None = None
-    precip_mm_h: float | None = None
-    snow_depth_m: float | None = None
-    source: str | None = Field(None, max_length=200)
-
+from . import _incident_tiles
+from ._forms import ClueIn, MapRun, NewIncident, PlanIn, TeamIn, WeatherIn
 
 _TRACK_SUFFIXES = (".gpx", ".kml", ".geojson", ".json")
 _SEGMENT_SUFFIXES = (".geojson", ".json", ".kml", ".gpx", ".gpkg")
@@ -129,9 +58,6 @@ class _Workspaces:
 def register(app: FastAPI, state) -> None:
     """Add the incident routes to ``app``."""
     spaces = _Workspaces(state.db)
-    heat: dict[tuple[int, int], ProbabilityTiles] = {}
-    terrain_of: dict[int, str] = {}  # incident id -> its terrain blob, once looked up
-    heat_lock = threading.Lock()
 
     def ws_for(request: Request):
         return spaces.get(request.state.user)
@@ -143,8 +69,8 @@ def register(app: FastAPI, state) -> None:
         user = request.state.user
 
         def run(progress):
-            progress(0.05, f"{kind} started")
-            out = fn(spaces.get(user))
+            progress(0.0, f"{kind} started")
+            out = fn(spaces.get(user), progress)  # the workspace reports its stages through progress
             changed(iid, kind, user)
             return out
 
@@ -198,16 +124,19 @@ def register(app: FastAPI, state) -> None:
         return _incident(ws, iid)
 
     @app.get("/api/incidents/{iid}", tags=["incidents"])
-    def incident(request: Request, iid: int) -> dict[str, Any]:
-        """One incident: its record, IPP, terrain bounds and counts."""
-        return _incident(ws_for(request), iid)
+    def incident(request: Request, iid: int) -> Response:
+        """One incident: its record, IPP, terrain bounds (and ``terrain_sha``, the checksum that
+        the basemap tile URLs carry) and counts."""
+        ws = ws_for(request)
+        return Response(_cached_json(ws, _id(ws, iid), "incident", _incident), media_type="application/json")
 
     @app.get("/api/incidents/{iid}/layers", tags=["incidents"])
     def layers(request: Request, iid: int) -> Response:
         """Map layers as GeoJSON (lon/lat): IPP, segments with POA, assignments, tracks, clues,
-        landing zones, containment contours of the current map; ``map_version``."""
+        landing zones, containment contours of the current map; ``map_version`` and ``map_sha``
+        (the checksum that the heat-map tile URLs carry)."""
         ws = ws_for(request)
-        return Response(_layers(ws, _id(ws, iid)), media_type="application/json")
+        return Response(_cached_json(ws, _id(ws, iid), "layers", _build_layers), media_type="application/json")
 
     @app.get("/api/incidents/{iid}/features", tags=["incidents"])
     def features(request: Request, iid: int) -> dict[str, Any]:
@@ -217,54 +146,7 @@ def register(app: FastAPI, state) -> None:
         ws = ws_for(request)
         return _features_geojson(ws.terrain(_id(ws, iid)))
 
-    @app.get(
-        "/tiles/incident/{iid}/{z}/{x}/{y}.png",
-        tags=["incidents"],
-        response_class=Response,
-        responses={200: {"content": {"image/png": {}}}},
-    )
-    async def incident_tile(request: Request, iid: int, z: int, x: int, y: int) -> Response:
-        """Basemap tile drawn from the incident's stored terrain."""
-        sha = terrain_of.get(iid)
-        hit = state.cached_tile(f"terrain:{sha}", z, x, y) if sha else None
-        if hit is None:
-            hit = await run_in_threadpool(_incident_tile, request.state.user, iid, z, x, y)
-        return Response(hit, media_type="image/png", headers={"cache-control": "public, max-age=3600"})
-
-    def _incident_tile(user: str, iid: int, z: int, x: int, y: int) -> bytes:
-        ws = spaces.get(user)
-        i = _id(ws, iid)
-        sha = ws.incident_row(i)["terrain_sha"]
-        terrain_of[iid] = sha
-        return state.renderer(f"terrain:{sha}", lambda: ws.terrain(i)).tile(z, x, y)
-
-    @app.get(
-        "/tiles/incident/{iid}/poa/{version}/{z}/{x}/{y}.png",
-        tags=["incidents"],
-        response_class=Response,
-        responses={200: {"content": {"image/png": {}}}},
-    )
-    async def poa_tile(request: Request, iid: int, version: int, z: int, x: int, y: int) -> Response:
-        """Probability heat-map tile of one map version (log colour scale, three decades)."""
-        with heat_lock:
-            r = heat.get((iid, version))
-        hit = r.cached(z, x, y) if r is not None else None
-        if hit is None:
-            hit = await run_in_threadpool(_poa_tile, request.state.user, iid, version, z, x, y)
-        return Response(hit, media_type="image/png", headers={"cache-control": "public, max-age=86400"})
-
-    def _poa_tile(user: str, iid: int, version: int, z: int, x: int, y: int) -> bytes:
-        ws = spaces.get(user)
-        i = _id(ws, iid)
-        with heat_lock:
-            r = heat.get((iid, version))
-        if r is None:
-            r = ProbabilityTiles(ws.current_map(i, version))
-            with heat_lock:
-                if len(heat) >= 16:
-                    heat.pop(next(iter(heat)))
-                r = heat.setdefault((iid, version), r)
-        return r.tile(z, x, y)
+    _incident_tiles.register(app, state, spaces)
 
     @app.get("/api/incidents/{iid}/maps", tags=["incidents"])
     def maps(request: Request, iid: int) -> list[dict[str, Any]]:
@@ -279,7 +161,7 @@ def register(app: FastAPI, state) -> None:
         ws = ws_for(request)
         i = _id(ws, iid)
         get_model(body.model)  # unknown model: 404 now, not a failed job later
-        return job(request, i, "map", lambda w: w.run_map(i, model=body.model, at=body.at))
+        return job(request, i, "map", lambda w, p: w.run_map(i, model=body.model, at=body.at, progress=p))
 
     # ------------------------------------------------------------------ segments, teams, plan
     @app.get("/api/incidents/{iid}/segments", tags=["incidents"])
@@ -294,7 +176,7 @@ def register(app: FastAPI, state) -> None:
         ws = ws_for(request)
         i = _id(ws, iid)
         ws.current_map(i)  # no map yet: a clear 422 now
-        return job(request, i, "segments", lambda w: {"segments": w.auto_segments(i)})
+        return job(request, i, "segments", lambda w, p: {"segments": w.auto_segments(i, progress=p)})
 
     @app.post("/api/incidents/{iid}/segments", tags=["incidents"], status_code=201)
     async def import_segments(request: Request, iid: int, file: UploadFile = _SEGMENT_FILE) -> dict[str, Any]:
@@ -329,8 +211,8 @@ def register(app: FastAPI, state) -> None:
             request,
             i,
             "plan",
-            lambda w: dataclasses.asdict(
-                w.plan(i, hours=body.hours, start=body.start, method=body.method, teams=body.teams)
+            lambda w, p: dataclasses.asdict(
+                w.plan(i, hours=body.hours, start=body.start, method=body.method, teams=body.teams, progress=p)
             ),
         )
 
@@ -474,24 +356,25 @@ def _segments(ws, iid: int) -> list[dict[str, Any]]:
     return [{**r, "poa": poa.get(r["id"])} for r in rows]
 
 
-_LAYERS: dict[tuple, bytes] = {}
-_LAYERS_LOCK = threading.Lock()
+_JSON: dict[tuple, bytes] = {}
+_JSON_LOCK = threading.Lock()
+_JSON_KEEP = 64
 
 
-def _layers(ws, iid: int) -> bytes:
-    """The incident's layers as JSON bytes, recomputed only when the audit log has grown (every
-    change is logged)."""
+def _cached_json(ws, iid: int, what: str, build) -> bytes:
+    """``build(ws, iid)`` as JSON bytes, recomputed only when the incident's audit log has grown
+    (every change is logged, by this server or any other process on the same workspace)."""
     last = ws.store.one("SELECT max(id) AS m FROM audit WHERE incident_id = ?", (iid,))
-    key = (str(ws.store.path), iid, last["m"] if last else None)
-    with _LAYERS_LOCK:
-        hit = _LAYERS.get(key)
+    key = (str(ws.store.path), iid, what, last["m"] if last else None)
+    with _JSON_LOCK:
+        hit = _JSON.get(key)
     if hit is not None:
         return hit
-    out = json.dumps(_jsonable(_build_layers(ws, iid)), ensure_ascii=False, default=str).encode()
-    with _LAYERS_LOCK:
-        if len(_LAYERS) >= 32:
-            _LAYERS.pop(next(iter(_LAYERS)))
-        _LAYERS[key] = out
+    out = json.dumps(_jsonable(build(ws, iid)), ensure_ascii=False, default=str).encode()
+    with _JSON_LOCK:
+        while len(_JSON) >= _JSON_KEEP:
+            _JSON.pop(next(iter(_JSON)))
+        _JSON[key] = out
     return out
 
 
@@ -500,7 +383,8 @@ def _build_layers(ws, iid: int) -> dict[str, Any]:
     versions = ws.map_versions(iid)
     contours = ws.current_map(iid).contours() if versions else []
     layers["contours"] = {"type": "FeatureCollection", "features": contours}
-    return {"map_version": versions[-1]["version"] if versions else None, "layers": layers}
+    last = versions[-1] if versions else {}
+    return {"map_version": last.get("version"), "map_sha": last.get("raster_sha"), "layers": layers}
 
 
 def _point(lon: float, lat: float, props: dict[str, Any]) -> dict[str, Any]:
@@ -543,7 +427,6 @@ async def _read_upload(file: UploadFile, limit: int, suffixes: tuple[str, ...]) 
 
 
 async def _in_thread(fn, *args):
-    from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(fn, *args)
 

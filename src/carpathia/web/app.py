@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -32,10 +33,11 @@ from carpathia.errors import (
     UnknownNameError,
 )
 
+from ._fastpath import REGION, FastTiles, TileIndex, TileSource, tile_response
 from .auth import COOKIE, Auth, AuthMiddleware, login_error_page, parse_login
 from .events import EventBus
 from .jobs import JobManager
-from .tiles import TileRenderer
+from .tiles import ProbabilityTiles, TileRenderer
 
 __all__ = ["DEFAULT_MAX_UPLOAD", "TooLargeError", "create_app"]
 
@@ -43,6 +45,8 @@ STATIC = Path(__file__).parent / "static"
 #: Largest upload accepted (GPX tracks, segment files), bytes. A day's GPX track at one point a
 #: second is about 5 MB; carpathia's choice.
 DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
+#: Probability maps whose heat-map tiles are kept in memory (a map version is a few MB of cells).
+_HEAT_MAPS = 16
 _log = logging.getLogger("carpathia.web")
 
 
@@ -78,14 +82,10 @@ class _State:
         self.jobs = JobManager(self.bus)
         self.tile_cache_dir = tile_cache_dir
         self.max_upload = max_upload
+        self.tiles = TileIndex()
         self._renderers: dict[str, TileRenderer] = {}
+        self._heat: OrderedDict[str, ProbabilityTiles] = OrderedDict()
         self._lock = threading.Lock()
-
-    def cached_tile(self, key: str, z: int, x: int, y: int) -> bytes | None:
-        """A tile already in memory, found without leaving the event loop (the common case)."""
-        with self._lock:
-            r = self._renderers.get(key)
-        return None if r is None else r.cached(z, x, y)
 
     def renderer(self, key: str, load_terrain) -> TileRenderer:
         """The tile renderer for a terrain (made once, by ``load_terrain()``)."""
@@ -95,6 +95,20 @@ class _State:
             r = TileRenderer(load_terrain(), cache_dir=self.tile_cache_dir)
             with self._lock:
                 r = self._renderers.setdefault(key, r)
+        return r
+
+    def heat(self, sha: str, load_map) -> ProbabilityTiles:
+        """The heat-map tiles of the map stored under checksum ``sha`` (the last 16 are kept)."""
+        with self._lock:
+            r = self._heat.get(sha)
+            if r is not None:
+                self._heat.move_to_end(sha)
+                return r
+        r = ProbabilityTiles(load_map())
+        with self._lock:
+            r = self._heat.setdefault(sha, r)
+            while len(self._heat) > _HEAT_MAPS:
+                self._heat.popitem(last=False)
         return r
 
 
@@ -186,7 +200,9 @@ def create_app(
 
     _incidents.register(app, state)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # the last added runs first: authentication, then tiles from memory, then the body limit
     app.add_middleware(_BodyLimit, limit=state.max_upload + 1024 * 1024)
+    app.add_middleware(FastTiles, index=state.tiles)
     app.add_middleware(AuthMiddleware, auth=state.auth)
     return app
 
@@ -294,13 +310,14 @@ def _routes(app: FastAPI, state: _State) -> None:
         response_class=Response,
         responses={200: {"content": {"image/png": {}}}},
     )
-    async def region_tile(name: str, z: int, x: int, y: int) -> Response:
-        """Basemap tile (Web Mercator XYZ) drawn from a region's DEM: relief, contours, water, borders."""
-        hit = state.cached_tile(f"region:{name}", z, x, y)
-        if hit is not None:
-            return _png(hit)
+    async def region_tile(request: Request, name: str, z: int, x: int, y: int) -> Response:
+        """Basemap tile (Web Mercator XYZ) drawn from a region's DEM: relief, contours, water, borders.
+        Tiles already drawn are served from memory before this route (see ``_fastpath``)."""
         r = await run_in_threadpool(state.renderer, f"region:{name}", lambda: _region_terrain(name))
-        return _png(await run_in_threadpool(r.tile, z, x, y))
+        png = await run_in_threadpool(r.tile, z, x, y)
+        src = TileSource(r, r.key, REGION)
+        state.tiles.put(("region", name), src)
+        return tile_response(png, src, z, x, y, request.headers.get("if-none-match"))
 
     @app.get("/api/events", tags=["server"], response_class=StreamingResponse)
     async def events(request: Request, limit: int | None = None) -> StreamingResponse:
@@ -350,7 +367,3 @@ def _features_geojson(terrain) -> dict[str, Any]:
             g.setdefault("properties", {})["kind"] = kind
             feats.append(g)
     return {"type": "FeatureCollection", "features": feats}
-
-
-def _png(data: bytes) -> Response:
-    return Response(data, media_type="image/png", headers={"cache-control": "public, max-age=3600"})

@@ -24,7 +24,7 @@ __all__ = ["Job", "JobManager"]
 
 _log = logging.getLogger("carpathia.web")
 _KEEP = 200  # finished jobs remembered
-_MIN_GAP_S = 0.2  # at most five progress events a second per job
+_MIN_GAP_S = 0.2  # at most five progress events a second per job and stage
 
 Progress = Callable[[float, str], None]
 
@@ -101,14 +101,15 @@ class JobManager:
     def _run(self, job: Job, fn: Callable[[Progress], Any]) -> None:
         job.status, job.started, job.message = "running", time.time(), "running"
         self._publish(job)
-        last = [0.0]
+        last = [0.0, job.message]
 
         def progress(fraction: float, message: str = "") -> None:
             job.progress = min(max(float(fraction), 0.0), 1.0)
             job.message = message or job.message
             now = time.monotonic()
-            if now - last[0] >= _MIN_GAP_S:
-                last[0] = now
+            # a new stage is always told; within a stage, at most five updates a second
+            if job.message != last[1] or now - last[0] >= _MIN_GAP_S:
+                last[0], last[1] = now, job.message
                 self._publish(job)
 
         try:

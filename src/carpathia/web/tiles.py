@@ -118,8 +118,12 @@ class TileRenderer:
     # ------------------------------------------------------------------ public
     def cached(self, z: int, x: int, y: int) -> bytes | None:
         """The tile if it is in memory (cheap enough for the event loop), else None."""
+        key = (z, x, y)
         with self._lock:
-            return self._memory.get((z, x, y))
+            png = self._memory.get(key)
+            if png is not None:
+                self._memory.move_to_end(key)
+            return png
 
     def tile(self, z: int, x: int, y: int) -> bytes:
         """PNG bytes of tile ``z/x/y`` (transparent where the terrain has no data)."""
@@ -321,8 +325,12 @@ class ProbabilityTiles:
 
     def cached(self, z: int, x: int, y: int) -> bytes | None:
         """The tile if it is in memory, else None."""
+        key = (z, x, y)
         with self._lock:
-            return self._memory.get((z, x, y))
+            png = self._memory.get(key)
+            if png is not None:
+                self._memory.move_to_end(key)
+            return png
 
     def tile(self, z: int, x: int, y: int) -> bytes:
         """PNG bytes of tile ``z/x/y``."""

@@ -87,10 +87,12 @@ function setBase(url, bounds) {
   layers.base.addTo(map);
   layers.base.bringToBack();
 }
-function setHeat(iid, version) {
+function setHeat(iid, version, sha) {
   if (layers.heat) { map.removeLayer(layers.heat); layerControl.removeLayer(layers.heat); layers.heat = null; }
   if (version == null) return;
-  layers.heat = L.tileLayer(`/tiles/incident/${iid}/poa/${version}/{z}/{x}/{y}.png`, { maxZoom: 18, opacity: 0.75 }).addTo(map);
+  // the map's checksum in the URL: the browser may keep the tile for good (an undone version can come back changed)
+  const h = sha ? `?h=${sha.slice(0, 16)}` : "";
+  layers.heat = L.tileLayer(`/tiles/incident/${iid}/poa/${version}/{z}/{x}/{y}.png${h}`, { maxZoom: 18, opacity: 0.75 }).addTo(map);
   layerControl.addOverlay(layers.heat, "POA heat map");
 }
 function showFeatures(fc) {
@@ -228,6 +230,7 @@ $("incident-select").addEventListener("change", (e) => act(() => selectIncident(
 async function selectIncident(iid) {
   state.incident = iid;
   state.mapVersion = undefined;
+  state.mapSha = undefined;
   $("incident-box").hidden = iid == null;
   $("new-incident").classList.remove("armed");
   if (iid == null) return;
@@ -236,7 +239,8 @@ async function selectIncident(iid) {
   state.info = inc;
   const [w, s, e, n] = inc.bounds_lonlat;
   const bounds = L.latLngBounds([s, w], [n, e]);
-  setBase(`/tiles/incident/${iid}/{z}/{x}/{y}.png`, bounds);
+  const t = inc.terrain_sha ? `?t=${inc.terrain_sha.slice(0, 16)}` : "";
+  setBase(`/tiles/incident/${iid}/{z}/{x}/{y}.png${t}`, bounds);
   map.fitBounds(bounds);
   showFeatures(await api(`/api/incidents/${iid}/features`));
   exportsLinks(iid);
@@ -259,7 +263,7 @@ async function refresh() {
     layers[k].clearLayers();
     if (L_[name]) layers[k].addData(L_[name]);
   }
-  if (lay.map_version !== state.mapVersion) { setHeat(iid, lay.map_version); state.mapVersion = lay.map_version; }
+  if (lay.map_sha !== state.mapSha) { setHeat(iid, lay.map_version, lay.map_sha); state.mapVersion = lay.map_version; state.mapSha = lay.map_sha; }
   $("map-version").textContent = lay.map_version == null ? "none" : String(lay.map_version);
   document.body.dataset.mapVersion = lay.map_version == null ? "" : String(lay.map_version);
   document.body.dataset.tracks = String(L_.tracks.features.length);
@@ -334,7 +338,8 @@ $("undo").addEventListener("click", () => act(async () => {
 function showJob(j) {
   const box = $("job");
   box.hidden = false;
-  $("job-text").textContent = `${j.kind} #${j.id}: ${j.status}${j.error ? " — " + j.error : ""}`;
+  const what = j.status === "running" ? `${j.message} (${Math.round(100 * j.progress)} %)` : j.status;
+  $("job-text").textContent = `${j.kind} #${j.id}: ${what}${j.error ? " — " + j.error : ""}`;
   $("job-progress").value = j.progress;
   if (j.status === "failed") say(`${j.kind} failed: ${j.error}`, true);
   if (j.status === "done") { say(`${j.kind} done`); setTimeout(() => { if ($("job-text").textContent.includes(`#${j.id}:`)) box.hidden = true; }, 3000); }
