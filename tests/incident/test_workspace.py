@@ -69,10 +69,15 @@ def test_three_operational_periods_replay_to_the_stored_maps(workspace):
     assert st.pos_so_far == pytest.approx(1 - np.prod([1 - x for x in m]), rel=1e-12)
     searched = [s for s in st.segments if s["searches"]]
     assert searched and all(0 < s["cumulative_pod"] < 1 for s in searched)
-    assert all(s["cumulative_pod"] == 0 for s in st.segments if not s["searches"] and s["cumulative_pod"] == 0)
+    assert all(0 <= s["cumulative_pod"] < 1 for s in st.segments)  # tracks may spill into unassigned neighbours
     assert sum(s["poa"] for s in st.segments) < 1 - current.rest_of_world + 1e-9
     assert st.survival is not None and st.survival["hours_to_core_30c"] > 0
-    assert "POS so far" in st.to_text()
+    text = st.to_text(top=2)
+    assert "POS so far" in text
+    best = sorted(st.segments, key=lambda s: -s["poa"])
+    rows = [ln.split()[0] for ln in text.splitlines() if ln.startswith("  ") and "%" in ln]
+    assert rows == [best[0]["label"], best[1]["label"]]  # most probable first, the rest summarised
+    assert f"{len(best) - 2} more segment(s)" in text
 
 
 def test_debrief_is_koopman_then_bayes_cell_by_cell(tmp_path, small_terrain):

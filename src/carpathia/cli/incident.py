@@ -316,17 +316,18 @@ def clue_add_cmd(
 @app.command("status")
 def status_cmd(
     at: str = typer.Option(None, "--at", help="Time of the report, ISO with zone (default now)."),
+    show_all: bool = typer.Option(False, "--all", help="List every segment (default: the 25 most probable)."),
     incident: str = INC_OPT,
     db: Path = DB_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
-    """POA and cumulative POD by segment, POS so far, time missing, survival clock."""
+    """POA and cumulative POD by segment (most probable first), POS so far, time missing, survival clock."""
     with _ws(db) as ws:
         st = ws.status(incident, at=at)
     if as_json:
         print_json(st.to_dict())
         return
-    console.print(st.to_text())
+    console.print(st.to_text(top=None if show_all else 25))
 
 
 @app.command("log")

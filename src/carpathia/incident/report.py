@@ -55,19 +55,25 @@ class IncidentStatus:
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
-    def to_text(self) -> str:
+    def to_text(self, top: int | None = 25) -> str:
+        """The status as text: segments by POA, most probable first (``top`` of them; None: all)."""
         lines = [
             f"incident {self.name!r} ({self.category}, {self.status}): missing {self.hours_missing:.1f} h at {self.at}",
             f"map version {self.map_version}, rest of world {_pct(self.rest_of_world)}; "
             f"{self.periods} period(s), {self.debriefs} debrief(s); POS so far {self.pos_so_far:.1%}",
         ]
         if self.segments:
+            ranked = sorted(self.segments, key=lambda s: -s["poa"])
+            shown = ranked if top is None else ranked[:top]
             lines.append(f"  {'segment':<10} {'km²':>7} {'POA':>7} {'cum POD':>8} {'searches':>8}")
-            for s in self.segments:
+            for s in shown:
                 lines.append(
                     f"  {s['label']:<10.10} {s['area_km2']:7.2f} {s['poa']:7.2%} {s['cumulative_pod']:8.2%} "
                     f"{s['searches']:8d}"
                 )
+            if len(shown) < len(ranked):
+                rest = sum(s["poa"] for s in ranked[len(shown) :])
+                lines.append(f"  … {len(ranked) - len(shown)} more segment(s) holding {rest:.2%} (--all lists them)")
         if self.survival:
             sv = self.survival
             lines.append(
