@@ -40,29 +40,79 @@ def test_representative_categories(key):
     assert np.nanmax(np.abs(err)) < TOLERANCE, dict(zip((25, 50, 75, 95), np.round(100 * err, 1), strict=True))
 
 
-#: Rows the budget model cannot fit within 15 % (see calibration.csv's errors): their 75 % (and
-#: 95 %) distances sit too close to the 50 % one for agents whose distance at a given walking time
-#: still varies with their wandering (random-walk-heavy children; Angler/Dry's 6.0/6.5/8.0 mi).
-#: A known limitation, listed so that the test fails if the list goes stale either way.
-KNOWN_MISFITS = {
-    "Angler/Dry/*",
-    "Child (1-3)/Dry/*",
-    "Child (1-3)/Urban/*",
-    "Child (4-6)/Dry/*",
-    "Child (4-6)/Urban/*",
-    "Child (4-6)/Temperate/Mountainous",
-    "Child (4-6)/*/*",
-}
+#: Rows whose quantiles sit closer together than the mixture's wandering allows (the budgets
+#: alone could not fit them): their fitted wander factor is below 1. Angler/Dry's 6.0/6.5/8.0 mi
+#: at 50/75/95 %; toddlers in towns, 0.3/0.5/0.7 mi.
+NARROW = [("Angler", "Dry", "*"), ("Child (1-3)", "Urban", "*")]
+
+
+@pytest.mark.parametrize("key", NARROW, ids=lambda k: "/".join(k))
+def test_narrow_rows_fit_with_less_wander(key):
+    from carpathia.motion import calibration_table
+    from carpathia.motion.calibrate import check_row
+
+    assert calibration_table()[key]["wander"] < 1.0
+    err = check_row(_rows()[key], n_agents=4000, seed=99)
+    assert np.nanmax(np.abs(err)) < TOLERANCE, dict(zip((25, 50, 75, 95), np.round(100 * err, 1), strict=True))
+
+
+def test_wander_narrows_the_spread_at_equal_walking_time(incident):
+    # the cause of those rows: hikers who all walk 8 h end at a spread of distances, wider the
+    # more they wander; Angler/Dry's 75/50 % ratio (6.5/6.0 mi) is narrower than the full mixture's
+    from carpathia.motion import MotionParams, simulate
+    from carpathia.terrain import Terrain
+
+    from .conftest import LAT, LON
+
+    wide = Terrain.flat((LON, LAT), radius_m=30000, resolution=200)
+    ratios = []
+    for w in (1.0, 0.1):
+        p = MotionParams(budget_knots_h=(8.0,) * 4, wander=w)
+        sim = simulate(incident, wide, n_agents=2000, hours=12, params=p, seed=2, start="2024-06-21T08:00:00-04:00")
+        assert sim.stopped_fraction(12) > 0.99
+        q50, q75 = np.quantile(sim.distances(12), [0.5, 0.75])
+        ratios.append(q75 / q50)
+    assert ratios[0] > 6.5 / 6.0 + 0.05 > ratios[1] > 1.0, ratios
+
+
+def test_wander_scales_random_walking_and_heading_noise():
+    from carpathia.motion import MotionParams
+
+    p = MotionParams(wander=0.5)
+    m = np.array(p.mixture)
+    expected = m * [0.5, 1, 1, 1, 1, 1]
+    np.testing.assert_allclose(p.effective_mixture, expected / expected.sum())
+    assert p.effective_heading_noise_deg == pytest.approx(2.5)
+    assert MotionParams(mixture=(1, 0, 0, 0, 0, 0), wander=0.0).effective_mixture[2] == 1.0
+    from carpathia.errors import InputError
+
+    with pytest.raises(InputError):
+        MotionParams(wander=1.5)
+
+
+def test_path_run_gives_the_distance_for_any_budget():
+    # an agent's path does not depend on its budget: distances read off one run without budgets
+    # match a full simulation with budgets, agent by agent, up to the snapshot interpolation
+    from carpathia.motion import motion_params
+    from carpathia.motion.calibrate import _profile_of, _targets, path_run, reference_run
+
+    row = _rows()[("Hiker", "Temperate", "Mountainous")]
+    p = motion_params(_profile_of(row))
+    paths = path_run(p, n_agents=1500, seed=5)
+    direct = reference_run(p, _targets(row), n_agents=1500, seed=5)
+    read = paths.distances(p.budget_knots_h, p.speed_scale)
+    assert np.median(np.abs(read - direct)) < 5.0  # metres
+    assert np.quantile(np.abs(read - direct), 0.95) < 0.02 * np.median(direct)
 
 
 @pytest.mark.slow
 def test_all_categories():
     from carpathia.motion.calibrate import check_row
 
-    bad = {}
+    bad, worst = {}, {}
     for key, row in _rows().items():
         err = check_row(row, n_agents=8000, seed=99)
-        if np.nanmax(np.abs(err)) >= TOLERANCE:
+        worst["/".join(key)] = float(np.nanmax(np.abs(err)))
+        if worst["/".join(key)] >= TOLERANCE:
             bad["/".join(key)] = np.round(100 * err, 1).tolist()
-    assert set(bad) == KNOWN_MISFITS, f"rows outside ±15 %: {bad}"
-    assert len(_rows()) - len(bad) >= 66
+    assert not bad, f"rows outside ±15 %: {bad}"

@@ -26,9 +26,9 @@ from .agents import BYTES_PER_AGENT, Agents
 from .params import MotionParams, budget_hours, motion_params
 from .simulation import Simulation
 
-__all__ = ["COLD_STEP_S", "MAX_AGENTS", "MAX_HOURS", "initial_agents", "prepare_grid", "simulate"]
+__all__ = ["COLD_STEP_S", "MAX_AGENTS", "MAX_HOURS", "budget_scores", "initial_agents", "prepare_grid", "simulate"]
 
-#: Most agents one call accepts (memory: 46 bytes each, plus 9 bytes per snapshot).
+#: Most agents one call accepts (memory: 46 bytes each, plus 13 bytes per snapshot).
 MAX_AGENTS = 100_000_000
 #: Longest simulation, hours (10 days).
 MAX_HOURS = 240.0
@@ -145,7 +145,7 @@ def _pack_params(params: MotionParams, *, dt: float, res: float, ipp_cr, cold: b
     P[K.P_RES] = res
     P[K.P_VMAX] = TOBLER_MAX_KMH / 3.6
     P[K.P_SPEED_SCALE] = params.speed_scale
-    P[K.P_NOISE] = math.radians(params.heading_noise_deg) * math.sqrt(dt / 60.0)
+    P[K.P_NOISE] = math.radians(params.effective_heading_noise_deg) * math.sqrt(dt / 60.0)
     P[K.P_BOUT] = params.bout_mean_s
     P[K.P_WALK_BOUT] = params.walk_bout_s
     P[K.P_REST_BOUT] = params.rest_bout_s
@@ -178,15 +178,25 @@ def _pack_params(params: MotionParams, *, dt: float, res: float, ipp_cr, cold: b
     return P
 
 
-def initial_agents(setup: dict[str, Any], a0: int, a1: int) -> Agents:
-    """Agents a0 .. a1 − 1 at the IPP: random heading, walking budget by rank (counter-based)."""
+def budget_scores(seed: int, a0: int, a1: int) -> np.ndarray:
+    """Normal scores of agents a0 .. a1 − 1's walking-budget ranks (counter-based, float64).
+
+    Agent ``i``'s walking budget is :func:`~carpathia.motion.params.budget_hours` at its score;
+    the draw is apart from every draw of the walk, so an agent's path does not depend on its
+    budget (the budget only says where along the path it stops).
+    """
     from scipy.special import ndtri
 
+    u = K.uniforms(seed, a0, a1 - a0, _INIT_STEP, K.INIT_BUDGET)
+    return ndtri(np.clip(u, 1e-12, 1 - 1e-12))
+
+
+def initial_agents(setup: dict[str, Any], a0: int, a1: int) -> Agents:
+    """Agents a0 .. a1 − 1 at the IPP: random heading, walking budget by rank (counter-based)."""
     n = a1 - a0
     seed = setup["seed"]
     u_head = K.uniforms(seed, a0, n, _INIT_STEP, K.INIT_HEADING)
-    u_budget = K.uniforms(seed, a0, n, _INIT_STEP, K.INIT_BUDGET)
-    budget = budget_hours(setup["knots_h"], ndtri(np.clip(u_budget, 1e-12, 1 - 1e-12))) * 3600.0
+    budget = budget_hours(setup["knots_h"], budget_scores(seed, a0, a1)) * 3600.0
     from carpathia.survival import FITTED
 
     col, row = setup["ipp_cr"]
@@ -209,6 +219,7 @@ def _run_chunk(setup: dict[str, Any], a0: int, a1: int, progress: Callable[[int]
     col = np.empty((k, n), np.float32)
     row = np.empty((k, n), np.float32)
     state = np.empty((k, n), np.uint8)
+    walked = np.empty((k, n), np.float32)
     track = setup["track_template"].copy()
     arrays = agents.arrays()
     s = 0
@@ -238,12 +249,12 @@ def _run_chunk(setup: dict[str, Any], a0: int, a1: int, progress: Callable[[int]
         )
         s = s1
         while j < k and snaps[j] == s:
-            col[j], row[j], state[j] = agents.col, agents.row, agents.state
+            col[j], row[j], state[j], walked[j] = agents.col, agents.row, agents.state, agents.walked
             j += 1
         if progress is not None:
             progress(s)
     lo, hi = min(a0, track.shape[0]), min(a1, track.shape[0])
-    return {"col": col, "row": row, "state": state, "track": track[lo:hi], "moved": moved}
+    return {"col": col, "row": row, "state": state, "walked": walked, "track": track[lo:hi], "moved": moved}
 
 
 def _check_int(v, what: str, lo: int, hi: int) -> int:
@@ -324,7 +335,7 @@ def simulate(
     terrain : Terrain
         The grid the agents walk; must contain the IPP.
     n_agents : int
-        Number of agents (1 to 100 million; 46 bytes each plus 9 bytes per snapshot).
+        Number of agents (1 to 100 million; 46 bytes each plus 13 bytes per snapshot).
     hours : float
         Hours to simulate (at most 240).
     dt_s : float
@@ -360,7 +371,7 @@ def simulate(
     -----
     Cost: about 20–60 ns per agent-step on one core once compiled (the first call in a fresh
     install compiles the kernel: tens of seconds; later calls load numba's cache). Memory:
-    46 bytes per agent, 9 per agent and snapshot, 16 per grid cell.
+    46 bytes per agent, 13 per agent and snapshot, 16 per grid cell.
     """
     from carpathia.subjects import profile_at
 
@@ -412,7 +423,7 @@ def simulate(
         "grid": grid,
         "elev": np.nan_to_num(terrain.elevation.astype(np.float32), nan=0.0),
         "route_dir": route_dir,
-        "mix_cum": np.cumsum(params.mixture),
+        "mix_cum": np.cumsum(params.effective_mixture),
         "P": _pack_params(
             params,
             dt=dt,
@@ -479,6 +490,7 @@ def simulate(
         col=np.concatenate([r["col"] for r in results], axis=1),
         row=np.concatenate([r["row"] for r in results], axis=1),
         state=np.concatenate([r["state"] for r in results], axis=1),
+        walked=np.concatenate([r["walked"] for r in results], axis=1),
         tracks=tracks,
         track_times_h=np.arange(n_track_times) * track_every * dt / 3600.0,
         meta=meta,

@@ -5,6 +5,13 @@ hours missing onto the grid, smoothed by a Gaussian kernel (Scott's rule by defa
 featureless grid of fine cells (MapScore's 5001 × 5001 cells of 5 m) the agents walk a coarser
 copy of the same ground (:data:`PROXY_RESOLUTION_M`; nothing on it varies from cell to cell, so
 only the cost changes) and are histogrammed onto the fine grid.
+
+Calibration multipliers (level → factor on Koester's distance quantile, as the ``rings`` and
+``travel_time`` models take them; ``carpathia evaluate --cross-validate`` fits them) scale the
+walking budgets (:meth:`~carpathia.motion.MotionParams.with_multipliers`). The map's ``meta``
+carries the share of simulated subjects incapacitated at the map's time (cold, swept in a
+crossing) and its complement ``p_responsive``: the search module treats incapacitated subjects
+as unresponsive (smaller sweep widths).
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ def agents_map(
     weather=None,
     params=None,
     profile=None,
+    multipliers=None,
 ):
     """POA map from the agent-based motion model at ``hours`` (default: hours missing, else 24 h).
 
@@ -56,11 +64,17 @@ def agents_map(
         Kernel width in metres, or ``"auto"`` (Scott's rule).
     profile
         The subject profile to take the motion parameters from (default: from the incident).
+    multipliers
+        Level (0.25, 0.5, 0.75, 0.95) → factor on the straight-line distance quantiles (a
+        calibration; :meth:`~carpathia.motion.MotionParams.with_multipliers`), or None.
 
     Returns
     -------
     ProbabilityMap
-        ``meta["model"] == "agents"`` with the seed, agent count and simulation parameters.
+        ``meta["model"] == "agents"`` with the seed, agent count and simulation parameters;
+        ``meta["incapacitated_fraction"]``: the share of agents incapacitated (cold, swept) at
+        ``hours``; ``meta["p_responsive"]`` = 1 − that share (for the search module's sweep
+        widths); ``meta["multipliers"]`` as given.
     """
     from carpathia.terrain import Terrain
 
@@ -70,6 +84,10 @@ def agents_map(
     h = float(hours if hours is not None else (incident.hours_missing or CALIBRATION_HOURS))
     if params is None and profile is not None:
         params = motion_params(profile)
+    if multipliers:
+        if params is None:
+            params = _incident_params(incident, terrain)
+        params = params.with_multipliers(multipliers)
     walk = terrain
     if _featureless(terrain) and terrain.resolution < PROXY_RESOLUTION_M:
         x0, y0 = terrain.to_xy(*incident.ipp)
@@ -85,5 +103,34 @@ def agents_map(
         walk.meta["flat"] = terrain.meta.get("flat", False)
     sim = simulate(incident, walk, n_agents=n_agents, hours=h, dt_s=dt_s, seed=seed, weather=weather, params=params)
     pmap = sim.probability_at(h, smooth_m=smooth_m, terrain=None if walk is terrain else terrain)
-    pmap.meta.update({"model": "agents", "walk_grid_m": walk.resolution})
+    incap = sim.incapacitated_fraction(h)
+    pmap.meta.update(
+        {
+            "model": "agents",
+            "walk_grid_m": walk.resolution,
+            "incapacitated_fraction": incap,
+            "p_responsive": 1.0 - incap,
+            "multipliers": {str(float(k)): float(v) for k, v in multipliers.items()} if multipliers else None,
+        }
+    )
     return pmap
+
+
+def _incident_params(incident, terrain):
+    """The motion parameters :func:`~carpathia.motion.simulate` would pick for the incident."""
+    import warnings
+
+    from carpathia.subjects import profile_at
+
+    from .params import motion_params
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prof = profile_at(
+            incident.category,
+            terrain,
+            *incident.ipp,
+            eco_region=getattr(incident, "eco_region", None),
+            terrain_class=getattr(incident, "terrain_class", None),
+        )
+    return motion_params(prof)

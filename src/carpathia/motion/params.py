@@ -14,6 +14,8 @@ piecewise-linear function of the normal score of the agent's rank, through knots
 and 95 % (hours of walking, extended linearly beyond the end knots). The knots are fitted per
 row of Koester's distance table so that straight-line distances at
 :data:`CALIBRATION_HOURS` reproduce the table's quantiles (``scripts/calibrate_motion.py``).
+Rows whose quantiles sit closer together than wandering allows also get a fitted ``wander``
+factor below 1 (less random walking and heading noise: straighter paths).
 """
 
 from __future__ import annotations
@@ -77,6 +79,13 @@ class MotionParams:
     speed_scale
         Mode-of-travel factor on walking speed (1 on foot; above 1 for rows of Koester's table
         whose distances need skis, bikes or vehicles; fitted).
+    wander
+        Factor (0 to 1) on the share of random walking and on the heading noise: how much the
+        path wanders. 1 keeps the mixture as published or assumed; fitted per row of Koester's
+        table (``data/calibration.csv``) where the row's quantiles sit closer together than the
+        mixture's wandering allows (at a given walking time a wandering path ends at a spread of
+        distances; see :mod:`carpathia.motion.calibrate`). Carpathia's fitted parameter, not a
+        published one.
     bout_mean_s
         Mean duration of a behaviour bout (exponential), s. Carpathia's assumption: 20 min.
         Hashimoto et al. (2022) redraw the behaviour at every step and get persistence from
@@ -123,6 +132,7 @@ class MotionParams:
     budget_knots_h: tuple[float, ...] = (0.6, 1.8, 3.6, 10.0)
     budget_source: str = "illustrative"
     speed_scale: float = 1.0
+    wander: float = 1.0
     bout_mean_s: float = 1200.0
     heading_noise_deg: float = 5.0
     walk_bout_s: float = 3000.0
@@ -149,7 +159,7 @@ class MotionParams:
             raise InputError("budget_knots_h must be four positive hours (25/50/75/95 % ranks)")
         if (np.diff(k) < 0).any():
             raise InputError("budget_knots_h must not decrease")
-        for name in ("night_walk_prob", "crossing_prob", "swept_prob"):
+        for name in ("night_walk_prob", "crossing_prob", "swept_prob", "wander"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise InputError(f"{name} must be a probability in [0, 1], not {v!r}")
@@ -161,6 +171,59 @@ class MotionParams:
             v = getattr(self, name)
             if not v >= 0:
                 raise InputError(f"{name} must be >= 0, not {v!r}")
+
+    @property
+    def effective_mixture(self) -> tuple[float, ...]:
+        """The mixture the agents draw from: random walking × :attr:`wander`, renormalised."""
+        m = np.asarray(self.mixture, dtype=float)
+        m[0] *= self.wander
+        if m.sum() <= 0:  # a pure random walk with no wander left: hold a bearing instead
+            m[2] = 1.0
+        return tuple(float(x) for x in m / m.sum())
+
+    @property
+    def effective_heading_noise_deg(self) -> float:
+        """Heading noise of direction travelling the agents use: ``heading_noise_deg`` × :attr:`wander`."""
+        return self.heading_noise_deg * self.wander
+
+    def with_multipliers(self, multipliers, *, max_walk_hours: float = 10.0) -> MotionParams:
+        """A copy whose straight-line distance quantiles are multiplied (a calibration).
+
+        ``multipliers`` maps levels (0.25, 0.5, 0.75, 0.95; numbers or their text) to positive
+        factors; levels not given keep 1. Each budget knot is multiplied by its level's factor
+        (distance grows about in proportion to the time walked for the directed walking that
+        dominates the mixtures: carpathia's approximation) and the knots are kept from
+        decreasing; where the widest knot then exceeds ``max_walk_hours`` (the calibration's
+        :data:`carpathia.motion.calibrate.MAX_WALK_HOURS`) the excess goes into the speed factor,
+        as in the calibration. ``None`` or empty returns ``self``.
+        """
+        if not multipliers:
+            return self
+        given = {}
+        for k, m in multipliers.items():
+            try:
+                q, m = float(k), float(m)
+            except (TypeError, ValueError):
+                raise InputError(f"calibration multipliers must map levels to numbers, not {k!r}: {m!r}") from None
+            if not any(math.isclose(q, lv) for lv in CALIBRATION_LEVELS):
+                raise InputError(f"multipliers apply at the 25/50/75/95 % levels, not at {q:g}")
+            if not (math.isfinite(m) and m > 0):
+                raise InputError(f"calibration multiplier for {q:.0%} must be a positive number, not {m!r}")
+            given[min(CALIBRATION_LEVELS, key=lambda lv, q=q: abs(lv - q))] = m
+        factors = [given.get(q, 1.0) for q in CALIBRATION_LEVELS]
+        knots = np.maximum.accumulate(np.asarray(self.budget_knots_h) * np.asarray(factors))
+        scale = self.speed_scale
+        cap = max(max_walk_hours, float(self.budget_knots_h[-1]))
+        if float(knots[-1]) > cap:
+            f = float(knots[-1]) / cap
+            scale *= f
+            knots = knots / f
+        return replace(
+            self,
+            budget_knots_h=tuple(float(k) for k in knots),
+            speed_scale=float(scale),
+            budget_source=f"{self.budget_source}, distances × {', '.join(f'{m:g}' for m in factors)}",
+        )
 
     def with_mixture(self, **shares: float) -> MotionParams:
         """A copy with the given behaviours' shares (by name) and the others 0."""
@@ -230,6 +293,7 @@ def calibration_table() -> dict[tuple[str, str, str], dict[str, Any]]:
             out[key] = {
                 "knots": tuple(float(rec[f"t{round(q * 100)}_h"]) for q in CALIBRATION_LEVELS),
                 "speed_scale": float(rec["speed_scale"]),
+                "wander": float(rec.get("wander") or 1.0),
                 "errors_pct": tuple(
                     float(rec[f"err{round(q * 100)}_pct"]) if rec[f"err{round(q * 100)}_pct"] else math.nan
                     for q in CALIBRATION_LEVELS
@@ -250,10 +314,11 @@ def motion_params(profile, **overrides) -> MotionParams:
     mix, msrc = mixtures.get(profile.category, mixtures[""])
     fitted = calibration_table().get((row.category, row.eco_region, row.terrain_class))
     if fitted is not None:
-        knots, scale = fitted["knots"], fitted["speed_scale"]
+        knots, scale, wander = fitted["knots"], fitted["speed_scale"], fitted["wander"]
         bsrc = f"fitted to Koester's row {row.category}/{row.eco_region}/{row.terrain_class} (data/calibration.csv)"
     else:
         knots, scale = _generic_knots(profile.quantiles_m)
+        wander = 1.0
         bsrc = "generic: Koester distances / GENERIC_SPEED_MS (no fitted row)"
     p = MotionParams(
         category=profile.category,
@@ -262,6 +327,7 @@ def motion_params(profile, **overrides) -> MotionParams:
         budget_knots_h=knots,
         budget_source=bsrc,
         speed_scale=scale,
+        wander=wander,
     )
     return replace(p, **overrides) if overrides else p
 

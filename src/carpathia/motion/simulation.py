@@ -39,6 +39,9 @@ class Simulation:
         where they left it.
     state
         uint8 (snapshots, agents): state bits (:data:`~carpathia.motion.agents.STATE_BITS`).
+    walked
+        float32 (snapshots, agents): seconds each agent had walked by the snapshot (empty when
+        not kept).
     tracks
         float32 (n_tracks, track times, 2): (col, row) of the first agents at ``track_times_h``.
     track_times_h
@@ -56,6 +59,7 @@ class Simulation:
     tracks: np.ndarray
     track_times_h: np.ndarray
     meta: dict[str, Any] = field(default_factory=dict)
+    walked: np.ndarray = field(default_factory=lambda: np.empty((0, 0), np.float32))
 
     @property
     def n_agents(self) -> int:
@@ -89,6 +93,13 @@ class Simulation:
         dc = c.astype(np.float64) - self.ipp_cr[0]
         dr = r.astype(np.float64) - self.ipp_cr[1]
         return np.hypot(dc, dr) * self.terrain.resolution
+
+    def hours_walked(self, hours: float) -> np.ndarray:
+        """Hours each agent had walked by a snapshot time (float64)."""
+        j = self._index(hours)
+        if self.walked.shape[:1] != self.times_h.shape:
+            raise InputError("this simulation did not keep the time walked")
+        return self.walked[j].astype(np.float64) / 3600.0
 
     def elevation_change(self, hours: float) -> np.ndarray:
         """Elevation at each agent's position minus the IPP's, metres; NaN off the grid."""

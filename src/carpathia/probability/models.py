@@ -430,11 +430,12 @@ def mattson(
 def agents(incident, terrain, *, hours: float | None = None, categories: Sequence = (), **kwargs) -> ProbabilityMap:
     """The agent-based motion model (:func:`carpathia.motion.agents_map`): simulated subjects'
     positions at ``hours`` (default: hours missing, else 24 h) as a smoothed histogram.
-    Keywords ``n_agents``, ``dt_s``, ``seed``, ``smooth_m``, ``weather`` go to the simulation."""
+    Keywords ``n_agents``, ``dt_s``, ``seed``, ``smooth_m``, ``weather`` go to the simulation;
+    ``multipliers`` (level → factor on Koester's quantiles, as :func:`rings`) scale the walking
+    budgets. ``meta["p_responsive"]`` is the share of simulated subjects not incapacitated."""
     from carpathia.motion import agents_map
 
     prof = _profile(incident, terrain, categories)
-    kwargs.pop("multipliers", None)  # calibrated by construction (carpathia.motion.calibrate)
     pmap = agents_map(incident, terrain, hours=hours, profile=prof, **kwargs)
     pmap.meta.update({"category": prof.category, "profile": _profile_meta(prof)})
     return pmap
