@@ -263,7 +263,9 @@ def _motion_step(t, s: Scenario, out: Path, result: DemoResult) -> None:
         times=times,
         seed=0,
     )
-    result.files += write_simulation(sim, window, out / f"{t.name}-agents", ipp=incident.ipp, title=t.name)
+    result.files += write_simulation(
+        sim, window, out / f"{t.name}-agents", ipp=incident.ipp, title=t.name, smooth_m="auto"
+    )
     last = sim.summary(s.hours_missing)
     result.motion[t.name] = {"agents": DEMO_AGENTS, "weather": s.weather, **last}
 

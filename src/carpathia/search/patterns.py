@@ -298,6 +298,6 @@ def _start(t) -> np.datetime64:
             t = t.astimezone(_dt.UTC).replace(tzinfo=None)
         return np.datetime64(t, "s")
     try:
-        return np.datetime64(str(t).rstrip("Z"), "s")
+        return _start(_dt.datetime.fromisoformat(str(t).replace("Z", "+00:00")))
     except ValueError:
         raise InputError(f"start_time must be an ISO 8601 time, not {t!r}") from None
