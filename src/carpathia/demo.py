@@ -1,8 +1,11 @@
 """The flagship demo on the bundled real data: what ``carpathia demo`` runs.
 
-Each capability of carpathia adds its step here. Today, for both bundled regions: the terrain
-map, then a first-hour probability map (POA) for a lost hiker from the travel-time model,
-written as GeoTIFF, PNG and GeoJSON containment polygons.
+Each capability of carpathia adds its step here (:data:`_STEPS`, run for each scenario of
+:data:`DEMO_SCENARIOS`): the terrain map; a travel-time probability map (GeoTIFF, PNG,
+containment GeoJSON); the agent-based simulation in the scenario's weather; the survival clock
+and the rescue options at the most probable cell; and, where the scenario names a base, the
+incident workspace through a first operational period and one debrief with every export. Then
+the river incident on the Tisza (:data:`RIVER_SCENARIO`) and ``summary.json``.
 """
 
 from __future__ import annotations
@@ -131,10 +134,9 @@ def _incident(s: Scenario):
 def _map_step(t, s: Scenario, out: Path, result: DemoResult) -> None:
     from carpathia.io.maps import render_probability
     from carpathia.probability.models import travel_time
-
-    window = t.crop((s.ipp_lon, s.ipp_lat), s.radius_m)
     from carpathia.survival import weather_preset
 
+    window = t.crop((s.ipp_lon, s.ipp_lat), s.radius_m)
     incident = _incident(s)
     snow = float(weather_preset(s.weather).values["snow_depth_m"][0])
     pmap = travel_time(incident, window, snow_depth_m=snow)
@@ -165,7 +167,7 @@ def _map_step(t, s: Scenario, out: Path, result: DemoResult) -> None:
 
 
 def _survival_rescue_step(t, s: Scenario, out: Path, result: DemoResult) -> None:
-    """The survival clock at the IPP's height, and the rescue options at the most probable cell."""
+    """The survival clock and the rescue options at the map's most probable cell (its elevation)."""
     from carpathia.rescue import rescue_options
     from carpathia.survival import survival_clock
 
@@ -322,8 +324,9 @@ def _operations_step(t, s: Scenario, out: Path, result: DemoResult) -> None:
         team = next(tm for tm in ws.teams() if tm["name"] == first["team"])
         speed = json.loads(team["resource"])["speed_m_s"]
         track = track_from_route(route, speed_m_s=speed, start_time=start.isoformat(), name=first["team"])
-        ws.debrief(first["number"], [track], time=(start + dt.timedelta(hours=DEMO_PERIOD_H)).isoformat())
-        status = ws.status()
+        end = (start + dt.timedelta(hours=DEMO_PERIOD_H)).isoformat()
+        ws.debrief(first["number"], [track], time=end)
+        status = ws.status(at=end)
         files = []
         for fmt, name in (
             ("geojson", "incident.geojson"),
@@ -350,6 +353,7 @@ def _operations_step(t, s: Scenario, out: Path, result: DemoResult) -> None:
         },
         "debrief": {"assignment": first["number"], "team": first["team"], "track_km": round(track.length_m / 1000, 2)},
         "pos_so_far": status.pos_so_far,
+        "hours_missing": status.hours_missing,
         "map_versions": status.map_version,
         "replay_ok": replay.ok,
     }
