@@ -267,3 +267,29 @@ def test_bad_inputs(flat, incident):
     sim = simulate(incident, flat, n_agents=10, hours=1)
     with pytest.raises(InputError, match="snapshot"):
         sim.probability_at(0.5)
+
+
+def test_ridges_are_routes_and_route_travellers_keep_to_them(incident):
+    """Hashimoto's route travelling follows ridges too: a crest line is a route, a plane is not."""
+    from carpathia.motion import MotionParams, simulate
+    from carpathia.motion.engine import prepare_grid, ridge_cells
+    from carpathia.terrain import Terrain
+
+    t0 = Terrain.flat((LON, LAT), radius_m=3000, resolution=50)
+    h, w = t0.shape
+    c0 = w // 2
+    z = 1000.0 - 0.3 * np.abs(np.arange(w) - c0)[None, :].repeat(h, axis=0) * 50.0  # a N–S ridge, 30 % sides
+    t = Terrain(z.astype(np.float32), t0.transform, t0.crs, meta={"name": "ridge"})
+    ridge = ridge_cells(t.elevation, t.resolution)
+    assert set(np.nonzero(ridge)[1]) == {c0} and ridge[:, c0].sum() == h - 2  # the crest, not the edges
+    assert not ridge_cells(tilted().elevation, 50.0).any() and not ridge_cells(t0.elevation, 50.0).any()
+    grid, _ = prepare_grid(t, MotionParams())
+    assert (grid[1:-1, c0, 3] == 1).all()  # KIND_ROUTE
+    # agents released on the crest in route-travelling mode walk along it, not down its sides
+    inc = type(incident).create(
+        ipp_lat=t.to_lonlat(h // 2, c0)[1], ipp_lon=t.to_lonlat(h // 2, c0)[0], category="hiker"
+    )
+    sim = simulate(inc, t, n_agents=400, hours=1.0, params=params(route_travelling=1.0), seed=3)
+    x, y = sim.xy(1.0)
+    x0, y0 = t.to_xy(*inc.ipp)
+    assert np.median(np.abs(np.asarray(x) - x0)) < 60.0 < np.median(np.abs(np.asarray(y) - y0))

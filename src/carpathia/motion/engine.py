@@ -57,8 +57,9 @@ def prepare_grid(terrain, params: MotionParams, *, max_slope_deg: float = 45.0) 
     Impassable: no elevation data, slope above ``max_slope_deg`` (45°, as the travel model), lakes
     (cells more than half water without a river line). Rivers too wide to ford
     (:data:`carpathia.travel.speed.FORD_MAX_WIDTH_M`) or covering more than half a cell are
-    crossed with a hazard. Routes: trails, roads, fordable streams and the banks of rivers.
-    Ridges are not routes (view enhancing climbs instead).
+    crossed with a hazard. Routes: trails, roads, fordable streams, the banks of rivers, and
+    ridge crests (:func:`ridge_cells`), the linear features lost people follow in Hashimoto et
+    al.'s route travelling.
     """
     from scipy import ndimage
 
@@ -79,6 +80,7 @@ def prepare_grid(terrain, params: MotionParams, *, max_slope_deg: float = 45.0) 
     route |= ((rw > 0) | (water > 0)) & ~river & ~lake  # fordable streams: walk along them
     if river.any():
         route |= ndimage.binary_dilation(river) & ~river
+    route |= ridge_cells(terrain.elevation, res)
     route &= f > 0
     z = np.asarray(terrain.elevation, dtype=np.float64)
     dz_row, dz_col = np.gradient(z, res) if min(h, w) > 1 else (np.zeros_like(z), np.zeros_like(z))
@@ -98,6 +100,43 @@ def prepare_grid(terrain, params: MotionParams, *, max_slope_deg: float = 45.0) 
     reach = max(params.route_reach_m, 1.5 * res) / res
     route_dir[(dist == 0) | (dist > reach)] = np.nan
     return grid, route_dir
+
+
+#: A ridge cell stands at least this far above the mean elevation within RIDGE_RADIUS_M, m.
+#: carpathia's assumption (a crest a walker sees as one), not a published figure.
+RIDGE_RELIEF_M = 15.0
+#: Radius of the neighbourhood for the ridge relief, m (at least one cell). carpathia's assumption.
+RIDGE_RADIUS_M = 300.0
+
+
+def ridge_cells(elevation: np.ndarray, resolution: float) -> np.ndarray:
+    """Boolean grid of ridge crests: higher than both neighbours across the cell in at least three
+    of the four grid directions (so a crest line, not a slope or a valley), and at least
+    :data:`RIDGE_RELIEF_M` above the mean elevation within :data:`RIDGE_RADIUS_M`.
+
+    The crest test is the classic profile test of Peucker & Douglas (1975, "Detection of
+    surface-specific points by local parallel processing of discrete terrain elevation data",
+    Computer Graphics and Image Processing 4); the relief threshold keeps small bumps out.
+    """
+    from scipy import ndimage
+
+    z = np.asarray(elevation, dtype=np.float64)
+    h, w = z.shape
+    out = np.zeros((h, w), bool)
+    if h < 3 or w < 3:
+        return out
+    valid = np.isfinite(z)
+    zf = np.where(valid, z, -np.inf)
+    core = zf[1:-1, 1:-1]
+    crest = np.zeros(core.shape, np.int8)
+    for (r1, c1), (r2, c2) in (((0, 1), (2, 1)), ((1, 0), (1, 2)), ((0, 0), (2, 2)), ((0, 2), (2, 0))):
+        a = zf[r1 : r1 + h - 2, c1 : c1 + w - 2]
+        b = zf[r2 : r2 + h - 2, c2 : c2 + w - 2]
+        crest += (core > a) & (core > b)
+    k = max(1, round(RIDGE_RADIUS_M / resolution))
+    mean = ndimage.uniform_filter(np.where(valid, z, np.nanmean(z) if valid.any() else 0.0), size=2 * k + 1)
+    out[1:-1, 1:-1] = (crest >= 3) & (core - mean[1:-1, 1:-1] >= RIDGE_RELIEF_M)
+    return out & valid
 
 
 def _clock(n_steps: int, dt: float, start: datetime | None, lonlat, threshold: float):
