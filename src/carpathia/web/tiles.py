@@ -66,6 +66,32 @@ def _check_tile(z: int, x: int, y: int) -> None:
         raise InputError(f"tile {z}/{x}/{y} does not exist: x and y must be in 0..{n - 1} at zoom {z}")
 
 
+class _MemoryTiles:
+    """PNG tiles in memory, least recently read dropped first; thread-safe."""
+
+    def __init__(self, size: int) -> None:
+        self._lock = threading.Lock()
+        self._tiles: OrderedDict[tuple[int, int, int], bytes] = OrderedDict()
+        self._size = int(size)
+
+    def get(self, key: tuple[int, int, int]) -> bytes | None:
+        with self._lock:
+            png = self._tiles.get(key)
+            if png is not None:
+                self._tiles.move_to_end(key)
+            return png
+
+    def put(self, key: tuple[int, int, int], png: bytes) -> None:
+        with self._lock:
+            self._tiles[key] = png
+            while len(self._tiles) > self._size:
+                self._tiles.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tiles.clear()
+
+
 class TileRenderer:
     """Render and cache basemap tiles for one terrain.
 
@@ -91,9 +117,7 @@ class TileRenderer:
         from matplotlib import colormaps
 
         self.terrain = terrain
-        self._lock = threading.Lock()
-        self._memory: OrderedDict[tuple[int, int, int], bytes] = OrderedDict()
-        self._memory_tiles = int(memory_tiles)
+        self._memory = _MemoryTiles(memory_tiles)
         z = terrain.elevation
         valid = ~np.isnan(z)
         lo, hi = (float(np.nanpercentile(z, 1)), float(np.nanpercentile(z, 99.5))) if valid.any() else (0.0, 1.0)
@@ -118,30 +142,20 @@ class TileRenderer:
     # ------------------------------------------------------------------ public
     def cached(self, z: int, x: int, y: int) -> bytes | None:
         """The tile if it is in memory (cheap enough for the event loop), else None."""
-        key = (z, x, y)
-        with self._lock:
-            png = self._memory.get(key)
-            if png is not None:
-                self._memory.move_to_end(key)
-            return png
+        return self._memory.get((z, x, y))
 
     def tile(self, z: int, x: int, y: int) -> bytes:
         """PNG bytes of tile ``z/x/y`` (transparent where the terrain has no data)."""
         _check_tile(z, x, y)
         key = (z, x, y)
-        with self._lock:
-            png = self._memory.get(key)
-            if png is not None:
-                self._memory.move_to_end(key)
-                return png
+        png = self._memory.get(key)
+        if png is not None:
+            return png
         png = self._from_disk(key)
         if png is None:
             png = self.render(z, x, y)
             self._to_disk(key, png)
-        with self._lock:
-            self._memory[key] = png
-            while len(self._memory) > self._memory_tiles:
-                self._memory.popitem(last=False)
+        self._memory.put(key, png)
         return png
 
     def render(self, z: int, x: int, y: int) -> bytes:
@@ -169,8 +183,7 @@ class TileRenderer:
 
     def clear(self) -> None:
         """Forget the tiles cached in memory (the disk cache stays)."""
-        with self._lock:
-            self._memory.clear()
+        self._memory.clear()
 
     # ------------------------------------------------------------------ drawing
     def _pixel_coords(self, left: float, top: float, px: float) -> tuple[np.ndarray, np.ndarray]:
@@ -319,33 +332,20 @@ class ProbabilityTiles:
         )
         self._lut = (colormaps["inferno_r"](np.linspace(0.05, 0.95, 256)) * 255).astype(np.uint8)
         self._to_grid = Transformer.from_crs("EPSG:3857", pmap.crs, always_xy=True)
-        self._memory: OrderedDict[tuple[int, int, int], bytes] = OrderedDict()
-        self._memory_tiles = int(memory_tiles)
-        self._lock = threading.Lock()
+        self._memory = _MemoryTiles(memory_tiles)
 
     def cached(self, z: int, x: int, y: int) -> bytes | None:
         """The tile if it is in memory, else None."""
-        key = (z, x, y)
-        with self._lock:
-            png = self._memory.get(key)
-            if png is not None:
-                self._memory.move_to_end(key)
-            return png
+        return self._memory.get((z, x, y))
 
     def tile(self, z: int, x: int, y: int) -> bytes:
         """PNG bytes of tile ``z/x/y``."""
         _check_tile(z, x, y)
         key = (z, x, y)
-        with self._lock:
-            png = self._memory.get(key)
-            if png is not None:
-                self._memory.move_to_end(key)
-                return png
-        png = self.render(z, x, y)
-        with self._lock:
-            self._memory[key] = png
-            while len(self._memory) > self._memory_tiles:
-                self._memory.popitem(last=False)
+        png = self._memory.get(key)
+        if png is None:
+            png = self.render(z, x, y)
+            self._memory.put(key, png)
         return png
 
     def render(self, z: int, x: int, y: int) -> bytes:
