@@ -23,6 +23,11 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from carpathia._rng import DRAW as _DRAW
+from carpathia._rng import GOLDEN as _GOLDEN
+from carpathia._rng import S11 as _S11
+from carpathia._rng import TO_UNIT as _TO_UNIT
+from carpathia._rng import mix64 as _mix
 from carpathia.survival._heat import core_step
 
 # behaviour codes (agents.BEHAVIOURS)
@@ -70,27 +75,11 @@ P_NTRACK = 33  # agents with recorded tracks (ids 0 .. n-1)
 P_TRACK_EVERY = 34  # record every this many steps
 N_PARAMS = 35
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-_DRAW = np.uint64(0xD1B54A32D192ED03)
-_S30 = np.uint64(30)
-_S27 = np.uint64(27)
-_S31 = np.uint64(31)
-_S11 = np.uint64(11)
-_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 _TWO_PI = 2.0 * math.pi
 #: Step numbers of the per-night draws are offset by this, to keep their streams apart.
 NIGHT_STREAM = 1 << 40
 #: Draw numbers used at initialisation (engine.initial_agents).
 INIT_HEADING, INIT_BUDGET = 0, 1
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _mix(z):
-    z = (z ^ (z >> _S30)) * _MIX1
-    z = (z ^ (z >> _S27)) * _MIX2
-    return z ^ (z >> _S31)
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -13,28 +13,18 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from carpathia._rng import DRAW, GOLDEN, S11, TO_UNIT, mix64
+
 FLOATING, BED, SNAGGED, STRANDED, REFLOATED, BEYOND = 0, 1, 2, 3, 4, 5
 N_STATES = 6
 N_ZONES = 4
-
-_G1 = np.uint64(0x9E3779B97F4A7C15)
-_G2 = np.uint64(0xD1B54A32D192ED03)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_S30 = np.uint64(30)
-_S27 = np.uint64(27)
-_S31 = np.uint64(31)
-_S11 = np.uint64(11)
 
 
 @njit(cache=True, nogil=True, inline="always")
 def _u01(seed, pid, k):
     """Uniform in (0, 1) from (seed, particle, draw): SplitMix64 finaliser."""
-    z = seed + np.uint64(pid) * _G1 + np.uint64(k) * _G2
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    z = z ^ (z >> _S31)
-    return (float(z >> _S11) + 0.5) * (1.0 / 9007199254740992.0)
+    z = mix64(seed + np.uint64(pid) * GOLDEN + np.uint64(k) * DRAW)
+    return (float(z >> S11) + 0.5) * TO_UNIT
 
 
 @njit(cache=True, nogil=True, inline="always")
