@@ -78,18 +78,16 @@ def _targets(row) -> np.ndarray:
     return np.array([q.get(p, float(d.ppf(p))) for p in CALIBRATION_LEVELS], dtype=float)
 
 
-def reference_run(params: MotionParams, targets_m: np.ndarray, *, n_agents: int, seed: int) -> np.ndarray:
-    """Straight-line distances (m) at the calibration time on the flat reference grid."""
+def _flat_run(params: MotionParams, *, radius_m: float, resolution: float, n_agents: int, seed: int, **kw):
+    """A run of the calibration time on the flat reference grid (no tracks)."""
     from carpathia.incident import Incident
     from carpathia.terrain import Terrain
 
     from .engine import simulate
 
-    radius = 2.5 * float(targets_m[-1]) + 2000.0
-    res = max(25.0, radius / 400.0)
-    terrain = Terrain.flat((REFERENCE.lon, REFERENCE.lat), radius_m=radius, resolution=res)
+    terrain = Terrain.flat((REFERENCE.lon, REFERENCE.lat), radius_m=radius_m, resolution=resolution)
     inc = Incident.create(ipp_lat=REFERENCE.lat, ipp_lon=REFERENCE.lon, category=params.category)
-    sim = simulate(
+    return simulate(
         inc,
         terrain,
         n_agents=n_agents,
@@ -99,7 +97,14 @@ def reference_run(params: MotionParams, targets_m: np.ndarray, *, n_agents: int,
         params=params,
         start=REFERENCE.start,
         n_tracks=0,
+        **kw,
     )
+
+
+def reference_run(params: MotionParams, targets_m: np.ndarray, *, n_agents: int, seed: int) -> np.ndarray:
+    """Straight-line distances (m) at the calibration time on the flat reference grid."""
+    radius = 2.5 * float(targets_m[-1]) + 2000.0
+    sim = _flat_run(params, radius_m=radius, resolution=max(25.0, radius / 400.0), n_agents=n_agents, seed=seed)
     return sim.distances(CALIBRATION_HOURS)
 
 
@@ -169,27 +174,11 @@ class Paths:
 
 def path_run(params: MotionParams, *, n_agents: int, seed: int) -> Paths:
     """Walk ``n_agents`` without a budget for the calibration time on the flat reference grid."""
-    from carpathia.incident import Incident
-    from carpathia.terrain import Terrain
-
-    from .engine import budget_scores, simulate
+    from .engine import budget_scores
 
     radius = _FLAT_SPEED * CALIBRATION_HOURS * 3600.0 + 2000.0  # nobody walks off it
-    terrain = Terrain.flat((REFERENCE.lon, REFERENCE.lat), radius_m=radius, resolution=radius / 400.0)
-    inc = Incident.create(ipp_lat=REFERENCE.lat, ipp_lon=REFERENCE.lon, category=params.category)
     free = params.replace(budget_knots_h=(1e4,) * len(CALIBRATION_LEVELS), speed_scale=1.0)
-    sim = simulate(
-        inc,
-        terrain,
-        n_agents=n_agents,
-        hours=CALIBRATION_HOURS,
-        dt_s=REFERENCE.dt_s,
-        seed=seed,
-        params=free,
-        start=REFERENCE.start,
-        n_tracks=0,
-        times=_path_times(),
-    )
+    sim = _flat_run(free, radius_m=radius, resolution=radius / 400.0, n_agents=n_agents, seed=seed, times=_path_times())
     n = sim.n_agents
     walked = np.zeros((sim.times_h.size + 1, n), np.float32)
     dist = np.zeros_like(walked)
