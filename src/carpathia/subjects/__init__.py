@@ -33,6 +33,7 @@ from .environment import (
     local_relief,
     profile_at,
 )
+from .incident import Incident
 from .statistics import (
     FALLBACK_CATEGORY,
     KOESTER_CITATION,
@@ -64,6 +65,7 @@ __all__ = [
     "DistanceDistribution",
     "DistanceRow",
     "FallbackCategoryWarning",
+    "Incident",
     "SparseTerrainWarning",
     "SubjectProfile",
     "SubjectWarning",
