@@ -83,9 +83,27 @@ def test_every_csv_row_loads():
     assert (rows[-1].category, rows[-1].eco_region, rows[-1].terrain_class) == ("*", "*", "*")
 
 
-def test_shipped_table_is_the_shared_file(shared):
+# rows where IGT4SAR's transcription is wrong and the shipped table carries the value that both
+# kilometre transcriptions of Lost Person Behavior give (issue 13 item 4; data/SOURCES.md)
+CORRECTED = {
+    "Child (1-3),Temperate,Mountainous": "0.1,0.2,0.4,2.8",
+    "Angler,Temperate,*": "0.5,1.0,2.4,9.3",
+    "Angler,*,*": "0.5,1.0,2.4,9.3",
+}
+
+
+def test_shipped_table_is_the_shared_file_with_the_corrections(shared):
     shipped = resources.files("carpathia.subjects").joinpath("data", CSV_NAME).read_bytes()
-    assert shipped == (shared / "lost_person" / CSV_NAME).read_bytes()
+    mine = shipped.decode().splitlines()
+    ref = (shared / "lost_person" / CSV_NAME).read_text().splitlines()
+    assert len(mine) == len(ref)
+    changed = {}
+    for a, b in zip(mine, ref, strict=True):
+        if a != b:
+            key = ",".join(a.split(",")[:3])
+            assert key == ",".join(b.split(",")[:3])
+            changed[key] = ",".join(a.split(",")[3:])
+    assert changed == CORRECTED
     sources = resources.files("carpathia.subjects").joinpath("data", "SOURCES.md").read_text(encoding="utf-8")
     assert hashlib.sha256(shipped).hexdigest() in sources
     assert "Koester" in sources and "ISRID" in sources and "IPP_EuclideanDistance2.py" in sources
@@ -100,6 +118,18 @@ def test_hiker_temperate_mountainous_in_metres():
     )
     assert p.row.origin.endswith(f":{1 + CSV_ROWS.index(_first_row('Hiker', 'Temperate', 'Mountainous')) + 1}")
     assert "Koester" in p.citation and "ISRID" in p.citation
+
+
+def test_corrected_rows_against_lost_person_behavior_in_km():
+    """Child 1-3 temperate mountainous 0.2/0.3/0.6/4.5 km; Angler temperate flat 0.8/1.6/3.9/14.9 km."""
+    child = profile("Child (1-3)", eco_region="Temperate", terrain_class="Mountainous")
+    np.testing.assert_allclose(np.array(list(child.quantiles_m.values())) / 1000, [0.2, 0.3, 0.6, 4.5], atol=0.1)
+    assert list(child.row.values) == [0.1, 0.2, 0.4, 2.8]
+    for eco, ter in (("Temperate", "Flat"), ("Temperate", None), (None, None), ("Urban", "Flat")):
+        angler = profile("Angler", eco_region=eco, terrain_class=ter)
+        assert list(angler.row.values) == [0.5, 1.0, 2.4, 9.3], (eco, ter)
+        km = np.array(list(angler.quantiles_m.values())) / 1000
+        np.testing.assert_allclose(km, [0.8, 1.6, 3.9, 14.9], atol=0.1)
 
 
 def test_first_match_wins():
