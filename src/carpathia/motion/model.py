@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from carpathia.probability.models import _profile, _profile_meta, register_model
+
 from .params import CALIBRATION_HOURS
 
-__all__ = ["DEFAULT_MODEL_AGENTS", "PROXY_RESOLUTION_M", "agents_map"]
+__all__ = ["DEFAULT_MODEL_AGENTS", "PROXY_RESOLUTION_M", "agents", "agents_map"]
 
 #: Agents per map in :func:`agents_map` (about 1 s per 24 h map on two cores).
 DEFAULT_MODEL_AGENTS = 20_000
@@ -134,3 +136,20 @@ def _incident_params(incident, terrain):
             terrain_class=getattr(incident, "terrain_class", None),
         )
     return motion_params(prof)
+
+
+def agents(incident, terrain, *, hours: float | None = None, categories=(), **kwargs):
+    """The ``agents`` POA model (registered in :data:`carpathia.probability.MODELS`): simulated
+    subjects' positions at ``hours`` (default: hours missing, else 24 h) as a smoothed histogram.
+    Keywords ``n_agents``, ``dt_s``, ``seed``, ``smooth_m``, ``weather`` go to the simulation;
+    ``multipliers`` (level → factor on Koester's quantiles, as
+    :func:`~carpathia.probability.rings`) scale the walking budgets; ``categories`` are
+    user-defined profiles tried first. ``meta["p_responsive"]`` is the share of simulated
+    subjects not incapacitated."""
+    prof = _profile(incident, terrain, categories)
+    pmap = agents_map(incident, terrain, hours=hours, profile=prof, **kwargs)
+    pmap.meta.update({"category": prof.category, "profile": _profile_meta(prof)})
+    return pmap
+
+
+register_model("agents", agents)

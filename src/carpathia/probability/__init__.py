@@ -5,7 +5,7 @@ from carpathia.probability import ProbabilityMap, travel_time, rings, evaluate
 
 from .cases import Case, load_cases
 from .evaluate import Evaluation, evaluate
-from .models import MODELS, get_model, mattson, mixture, rings, travel_time
+from .models import MODELS, get_model, mattson, mixture, register_model, rings, travel_time
 from .probmap import CONTAINMENT_LEVELS, ProbabilityMap
 from .scoring import bootstrap_ci, containment, log_score, rank_score
 
@@ -24,6 +24,7 @@ __all__ = [
     "mattson",
     "mixture",
     "rank_score",
+    "register_model",
     "rings",
     "travel_time",
 ]

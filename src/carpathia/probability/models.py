@@ -5,6 +5,8 @@
   rings bend around cliffs, rivers and hard ground.
 - :func:`mixture`: a weighted blend of models; :func:`mattson`: the classical Mattson
   consensus of planners' weighted regions.
+- ``agents``: the agent-based motion model, defined in :mod:`carpathia.motion.model` and
+  registered here on first use (:class:`ModelRegistry`); this package never imports ``motion``.
 
 Every model returns a normalised map whose ``meta`` records the model, its parameters and
 the subject profile used.
@@ -18,7 +20,7 @@ Mattson, R. J. (1976). Establishing search priorities. In Search Theory and Appl
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 
 import numpy as np
 
@@ -26,7 +28,17 @@ from carpathia.errors import InputError, UnknownNameError
 
 from .probmap import ProbabilityMap
 
-__all__ = ["MODELS", "agents", "get_model", "mattson", "mixture", "rings", "scaled_distribution", "travel_time"]
+__all__ = [
+    "MODELS",
+    "ModelRegistry",
+    "get_model",
+    "mattson",
+    "mixture",
+    "register_model",
+    "rings",
+    "scaled_distribution",
+    "travel_time",
+]
 
 #: Flat-ground walking speed used to turn hours into distance: Tobler's hiking function at
 #: zero slope, 6·exp(−3.5·0.05) km/h (Tobler 1993), times his off-path factor 0.6.
@@ -427,26 +439,63 @@ def mattson(
     return ProbabilityMap.from_weights(w, terrain, rest_of_world=row, meta=meta)
 
 
-def agents(incident, terrain, *, hours: float | None = None, categories: Sequence = (), **kwargs) -> ProbabilityMap:
-    """The agent-based motion model (:func:`carpathia.motion.agents_map`): simulated subjects'
-    positions at ``hours`` (default: hours missing, else 24 h) as a smoothed histogram.
-    Keywords ``n_agents``, ``dt_s``, ``seed``, ``smooth_m``, ``weather`` go to the simulation;
-    ``multipliers`` (level → factor on Koester's quantiles, as :func:`rings`) scale the walking
-    budgets. ``meta["p_responsive"]`` is the share of simulated subjects not incapacitated."""
-    from carpathia.motion import agents_map
+class ModelRegistry(MutableMapping):
+    """Name → model function. Models in this package are entered here; a model defined in a
+    package above ``probability`` (``agents``, in :mod:`carpathia.motion`) registers itself with
+    :func:`register_model` when its module is imported, and its name is listed in advance with
+    the module that provides it, so that looking it up imports that module first. ``probability``
+    itself never imports ``motion``: the dependency runs one way."""
 
-    prof = _profile(incident, terrain, categories)
-    pmap = agents_map(incident, terrain, hours=hours, profile=prof, **kwargs)
-    pmap.meta.update({"category": prof.category, "profile": _profile_meta(prof)})
-    return pmap
+    def __init__(self, models: Mapping[str, Callable[..., ProbabilityMap]], provided_by: Mapping[str, str]):
+        self._models = dict(models)
+        self._provided_by = dict(provided_by)
+
+    def _resolve(self, key: str) -> None:
+        if key not in self._models and key in self._provided_by:
+            import importlib
+
+            importlib.import_module(self._provided_by[key])
+
+    def __getitem__(self, key: str) -> Callable[..., ProbabilityMap]:
+        self._resolve(key)
+        return self._models[key]
+
+    def __setitem__(self, key: str, fn: Callable[..., ProbabilityMap]) -> None:
+        self._models[key] = fn
+
+    def __delitem__(self, key: str) -> None:
+        del self._models[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._models or key in self._provided_by
+
+    def __iter__(self):
+        yield from self._models
+        yield from (k for k in self._provided_by if k not in self._models)
+
+    def __len__(self) -> int:
+        return len(self._models.keys() | self._provided_by.keys())
 
 
-MODELS: dict[str, Callable[..., ProbabilityMap]] = {
-    "rings": rings,
-    "travel_time": travel_time,
-    "mixture": mixture,
-    "agents": agents,
-}
+MODELS: ModelRegistry = ModelRegistry(
+    {"rings": rings, "travel_time": travel_time, "mixture": mixture},
+    provided_by={"agents": "carpathia.motion.model"},
+)
+
+
+def register_model(name: str, fn: Callable[..., ProbabilityMap]) -> None:
+    """Enter a model function under ``name`` (the signature every model has:
+    ``fn(incident, terrain, **kwargs) -> ProbabilityMap``); ``get_model`` then finds it."""
+    if not callable(fn):
+        raise InputError(f"model {name!r} must be callable")
+    MODELS[str(name).strip().lower().replace("-", "_")] = fn
+
+
+def __getattr__(name: str):
+    # ``carpathia.probability.models.agents`` moved to ``carpathia.motion.model.agents``.
+    if name == "agents":
+        return MODELS["agents"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get_model(name: str) -> Callable[..., ProbabilityMap]:
