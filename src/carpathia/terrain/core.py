@@ -32,6 +32,16 @@ FORMAT_VERSION = 1
 _WGS84 = CRS.from_epsg(4326)
 _LINE_LAYERS = ("water", "roads", "trails")
 
+#: The region loader (:func:`carpathia.terrain.regions.load_region`). ``regions`` builds on this
+#: module and hands the loader down when it is imported (the package imports it), so that this
+#: module never imports ``regions``: the dependency runs one way.
+_region_loader = None
+
+
+def _register_region_loader(fn) -> None:
+    global _region_loader
+    _region_loader = fn
+
 
 class Terrain:
     """A north-up, square-celled elevation grid in a metric CRS, with derived and vector layers.
@@ -197,9 +207,11 @@ class Terrain:
     @classmethod
     def from_region(cls, name: str) -> Terrain:
         """Load a bundled or user-built region by name (see ``carpathia regions``)."""
-        from .regions import load_region
+        if _region_loader is None:  # carpathia.terrain imports regions, so never in practice
+            from carpathia.errors import CarpathiaError
 
-        return load_region(name)
+            raise CarpathiaError("carpathia.terrain.regions is not imported")
+        return _region_loader(name)
 
     def crop(self, center: Sequence[float], radius_m: float) -> Terrain:
         """The part of the grid within ``radius_m`` of (lon, lat), as a square window.

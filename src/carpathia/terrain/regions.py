@@ -21,7 +21,7 @@ import numpy as np
 
 from carpathia.errors import DataFileError, InputError, UnknownNameError
 
-from .core import Terrain
+from .core import Terrain, _register_region_loader
 
 __all__ = ["RegionInfo", "bundled_region_dir", "list_regions", "load_region", "region_path", "user_region_dir"]
 
@@ -136,6 +136,9 @@ def load_region(name_or_path: str | os.PathLike) -> Terrain:
     if p.suffix == ".npz" or p.exists():
         return Terrain.load(p)
     return Terrain.load(region_path(str(name_or_path)))
+
+
+_register_region_loader(load_region)
 
 
 def describe(terrain: Terrain, *, source: str, licence: str, notes: str = "") -> None:
