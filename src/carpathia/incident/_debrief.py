@@ -90,28 +90,32 @@ class DebriefMixin:
         label = f"assignment {a['number']}"
         cov = track_coverage(trks, terrain, resource, team=str(a["number"]))  # off the grid: OutsideTerrainError
         subject = self.incident_row(iid)["search_for"]
-        before = self.current_map(iid)
         grid, rows = self.segment_grid(iid)
         k = [r["id"] for r in rows].index(a["segment_id"])
-        seg_pod = float(cov.segment_pod(grid, subject=subject, weights=before.cells)[k])
-        new, mass = None, None
-        if found == "no":
-            new = unsuccessful(
-                before,
-                coverage=cov.coverage(subject),
-                label=label,
-                time=when,
-                details={"assignment": int(a["number"]), "subject": subject},
-            )
-            mass = float(new.meta["updates"][-1]["mass_searched"])
-        if clue is not None:
-            clon, clat = (float(v) for v in clue)
-            new = update_clue(new or before, clon, clat, sigma_m=sigma_m, weight=weight, label=label, time=when)
-        map_bytes = None if new is None else _rasters.encode_map(new)
+
+        def compute(before):
+            # the update from a base map; run again on the newer map if another writer stored one meanwhile
+            seg_pod = float(cov.segment_pod(grid, subject=subject, weights=before.cells)[k])
+            new, mass = None, None
+            if found == "no":
+                new = unsuccessful(
+                    before,
+                    coverage=cov.coverage(subject),
+                    label=label,
+                    time=when,
+                    details={"assignment": int(a["number"]), "subject": subject},
+                )
+                mass = float(new.meta["updates"][-1]["mass_searched"])
+            if clue is not None:
+                clon, clat = (float(v) for v in clue)
+                new = update_clue(new or before, clon, clat, sigma_m=sigma_m, weight=weight, label=label, time=when)
+            return seg_pod, new, mass, None if new is None else _rasters.encode_map(new)
+
         cov_bytes = _rasters.encode_coverage(cov)
         track_rows = [_track_row(t, source) for t in trks]
         summary = f"debrief {a['number']} ({a['team']}, segment {a['segment']}): {len(trks)} track(s), found {found}"
-        with self._tx("debrief", iid, summary) as tx:
+        with self._map_update(iid, "debrief", summary, compute) as (tx, result, _base):
+            seg_pod, new, mass, map_bytes = result
             cov_sha = tx.put_blob("coverage", cov_bytes)
             mid, version = None, None
             if new is not None:
@@ -134,6 +138,7 @@ class DebriefMixin:
             for tr in track_rows:
                 tx.insert("tracks", incident_id=iid, debrief_id=did, **tr)
             if clue is not None:
+                clon, clat = (float(v) for v in clue)
                 tx.insert(
                     "clues",
                     incident_id=iid,
@@ -178,11 +183,19 @@ class DebriefMixin:
 
         iid = self.incident_id(incident)
         when = parse_time(time, "--time")
-        new = update_clue(
-            self.current_map(iid), float(lon), float(lat), sigma_m=sigma_m, weight=weight, label=description, time=when
-        )
-        data = _rasters.encode_map(new)
-        with self._tx("clue", iid, f"clue at {lat:.5f},{lon:.5f}: {description or ''}".strip()) as tx:
+
+        def compute(before):
+            # on the latest map; again inside the write lock if another writer stored one meanwhile
+            new = update_clue(
+                before, float(lon), float(lat), sigma_m=sigma_m, weight=weight, label=description, time=when
+            )
+            return new, _rasters.encode_map(new)
+
+        with self._map_update(iid, "clue", f"clue at {lat:.5f},{lon:.5f}: {description or ''}".strip(), compute) as (
+            tx,
+            (new, data),
+            _base,
+        ):
             version = self._next_version(tx, iid)
             mid = self._insert_map(tx, iid, version, "clue", new, data, grid_hash(new.cells, new.rest_of_world))
             cid = tx.insert(

@@ -8,7 +8,12 @@ lon/lat with its CRS recorded (``EPSG:4326``); times are ISO 8601 text with a zo
 
 from __future__ import annotations
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
+import hashlib
+import json
+import re
+import sqlite3
+
+__all__ = ["AUDITED", "MIGRATIONS", "SCHEMA_VERSION", "audit_hash"]
 
 _V1 = """
 CREATE TABLE blobs (
@@ -176,7 +181,83 @@ CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
 
-#: Migrations, oldest first: ``MIGRATIONS[k]`` upgrades schema version k to k + 1.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+#: Tables whose rows the audit log records (every change to them is one audit entry).
+AUDITED = (
+    "incidents",
+    "subjects",
+    "ipps",
+    "weather",
+    "periods",
+    "segments",
+    "teams",
+    "map_versions",
+    "assignments",
+    "debriefs",
+    "tracks",
+    "clues",
+)
+#: ``prev_hash`` of the first audit row.
+GENESIS = "0" * 64
+_AUDIT_FIELDS = ("id", "incident_id", "time", "who", "action", "summary", "changes", "undoes", "session", "client")
+
+
+def audit_hash(prev: str, row) -> str:
+    """SHA-256 (hex) of an audit row chained to the previous row's hash: the fields in
+    :data:`_AUDIT_FIELDS` order as compact JSON after ``prev`` and a newline."""
+    fields = [row[k] for k in _AUDIT_FIELDS]
+    text = prev + "\n" + json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    """Schema 2: AUTOINCREMENT ids on the audited tables (an id undone is never given again, so a new
+    row cannot inherit a deleted one's audit history); audit rows carry the session and client
+    address beside the claimed name, and a SHA-256 hash chain (``prev_hash``, ``hash``).
+
+    The tables are rebuilt (SQLite cannot add AUTOINCREMENT to a table): the caller turns foreign
+    keys off around the migration and checks them before the commit. Each table's sequence starts
+    above the largest id it ever held, its rows' and every id its audit log names.
+    """
+    tables = dict(re.findall(r"CREATE TABLE (\w+) \((.*?)\n\);", _V1, flags=re.S))
+    for name in AUDITED:
+        body = re.sub(r"^(\s*id\s+INTEGER PRIMARY KEY),", r"\1 AUTOINCREMENT,", tables[name], count=1, flags=re.M)
+        assert "AUTOINCREMENT" in body, name
+        conn.execute(f"CREATE TABLE _new_{name} ({body}\n)")
+        conn.execute(f"INSERT INTO _new_{name} SELECT * FROM {name}")
+        conn.execute(f"DROP TABLE {name}")
+        conn.execute(f"ALTER TABLE _new_{name} RENAME TO {name}")
+    conn.execute("CREATE INDEX map_versions_incident ON map_versions(incident_id, version)")
+    conn.execute("CREATE INDEX debriefs_incident ON debriefs(incident_id, id)")
+    conn.execute("CREATE INDEX tracks_debrief ON tracks(debrief_id)")
+    for name in AUDITED:
+        top = conn.execute(f"SELECT coalesce(max(id), 0) FROM {name}").fetchone()[0]
+        logged = conn.execute(
+            "SELECT coalesce(max(json_extract(c.value, '$.id')), 0) FROM audit, json_each(audit.changes) AS c "
+            "WHERE json_extract(c.value, '$.table') = ?",
+            (name,),
+        ).fetchone()[0]
+        seq = max(int(top), int(logged))
+        conn.execute("DELETE FROM sqlite_sequence WHERE name = ?", (name,))
+        conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (name, seq))
+    for col in ("session", "client", "prev_hash", "hash"):
+        conn.execute(f"ALTER TABLE audit ADD COLUMN {col} TEXT")
+    conn.execute("DROP TRIGGER audit_append_only_update")
+    prev = GENESIS
+    cur = conn.execute("SELECT * FROM audit ORDER BY id")
+    cols = [d[0] for d in cur.description]
+    for r in cur.fetchall():
+        row = dict(zip(cols, r, strict=True))
+        h = audit_hash(prev, row)
+        conn.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?", (prev, h, row["id"]))
+        prev = h
+    conn.execute(
+        "CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit "
+        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+    )
+
+
+#: Migrations, oldest first: ``MIGRATIONS[k]`` upgrades schema version k to k + 1 (SQL text, or a
+#: function of the connection run inside the migration's transaction).
+MIGRATIONS: tuple = (_V1, _v2)
 #: The schema version this carpathia writes.
 SCHEMA_VERSION = len(MIGRATIONS)

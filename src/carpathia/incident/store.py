@@ -32,9 +32,9 @@ from typing import Any
 
 from carpathia.errors import DataFileError, FileNotFound, InputError
 
-from ._schema import MIGRATIONS
+from ._schema import AUDITED, GENESIS, MIGRATIONS, audit_hash
 
-__all__ = ["APPLICATION_ID", "Store", "Transaction", "default_db_path", "now_iso", "whoami"]
+__all__ = ["APPLICATION_ID", "ConflictError", "Store", "Transaction", "default_db_path", "now_iso", "whoami"]
 
 #: ``PRAGMA application_id`` of a carpathia store ("CRPT"), so other SQLite files are refused.
 APPLICATION_ID = 0x43525054
@@ -55,6 +55,11 @@ _TABLES = frozenset(
     }
 )
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+class ConflictError(InputError):
+    """A change that collides with one made at the same moment by someone else (HTTP 409): the
+    name or number was taken between the check and the write. Nothing was written; reload and retry."""
 
 
 def default_db_path() -> Path:
@@ -140,6 +145,28 @@ class Transaction:
         return sha
 
 
+def _create_private(p: Path) -> None:
+    """Create the empty workspace file readable and writable by its owner only (0600): it holds
+    names, positions and the audit log. SQLite gives its -wal and -shm files the same mode."""
+    try:
+        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise InputError(f"cannot create the workspace {p}: {exc.strerror}") from None
+    os.close(fd)
+
+
+def _conflict(exc: sqlite3.IntegrityError) -> ConflictError:
+    text = str(exc)
+    m = re.search(r"UNIQUE constraint failed: (\w+)\.(\w+)", text)
+    if m:
+        return ConflictError(
+            f"another change took this {m.group(2)} in {m.group(1)} a moment ago; nothing was written, reload and retry"
+        )
+    return ConflictError(f"the change conflicts with the workspace ({text}); nothing was written, reload and retry")
+
+
 def _table(name: str) -> None:
     if name not in _TABLES:
         raise InputError(f"unknown table {name!r}")
@@ -173,7 +200,14 @@ class Store:
                 raise FileNotFound(f"{p}: no such workspace; create one with 'carpathia incident new --db {p}'")
             if not p.parent.exists():
                 raise FileNotFound(f"{p.parent}: no such folder for the workspace")
+            if not p.parent.is_dir():
+                raise InputError(f"{p.parent} is a file, not a folder; the workspace cannot go below it")
+            _create_private(p)
         self.path = p
+        #: Who is behind the changes besides the claimed name: a session id and a client address,
+        #: written into every audit row (set by the CLI and the web server).
+        self.session: str | None = None
+        self.client: str | None = None
         self._migrations = tuple(migrations)
         try:
             self.conn = sqlite3.connect(p, isolation_level=None, timeout=30.0)
@@ -215,14 +249,35 @@ class Store:
                 f"{len(self._migrations)}; upgrade carpathia to open it"
             )
         for k in range(version, len(self._migrations)):
-            script = f"BEGIN IMMEDIATE;\n{self._migrations[k]}\nPRAGMA application_id = {APPLICATION_ID};\n"
-            script += f"PRAGMA user_version = {k + 1};\nCOMMIT;"
+            step = self._migrations[k]
+            if isinstance(step, str):
+                script = f"BEGIN IMMEDIATE;\n{step}\nPRAGMA application_id = {APPLICATION_ID};\n"
+                script += f"PRAGMA user_version = {k + 1};\nCOMMIT;"
+                try:
+                    self.conn.executescript(script)
+                except sqlite3.Error:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
+                continue
+            # a migration that rebuilds tables: foreign keys off around it, checked before the commit
+            self.conn.execute("PRAGMA foreign_keys = OFF")
             try:
-                self.conn.executescript(script)
-            except sqlite3.Error:
+                self.conn.execute("BEGIN IMMEDIATE")
+                if int(self.conn.execute("PRAGMA user_version").fetchone()[0]) == k:  # not done by another process
+                    step(self.conn)
+                    bad = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+                    if bad:
+                        raise DataFileError(f"{self.path}: migration {k + 1} breaks foreign keys: {bad[:3]}")
+                    self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                    self.conn.execute(f"PRAGMA user_version = {k + 1}")
+                self.conn.execute("COMMIT")
+            except BaseException:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
+            finally:
+                self.conn.execute("PRAGMA foreign_keys = ON")
 
     def integrity_check(self) -> list[str]:
         """``PRAGMA integrity_check`` and ``foreign_key_check``: an empty list when all is well."""
@@ -271,24 +326,88 @@ class Store:
         self.conn.execute("BEGIN IMMEDIATE")
         tx = Transaction(self.conn, incident_id)
         try:
-            yield tx
+            try:
+                yield tx
+            except sqlite3.IntegrityError as exc:
+                if "UNIQUE" not in str(exc):
+                    raise
+                raise _conflict(exc) from None
             if tx.changes:
-                self.conn.execute(
-                    "INSERT INTO audit (incident_id, time, who, action, summary, changes) VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        tx.incident_id,
-                        now_iso(),
-                        whoami(who),
-                        action,
-                        summary or action,
-                        json.dumps(tx.changes, ensure_ascii=False, default=str),
-                    ),
-                )
+                self._append_audit(tx.incident_id, who, action, summary or action, tx.changes)
             self.conn.execute("COMMIT")
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
+
+    def _append_audit(self, incident_id, who, action, summary, changes, undoes=None) -> int:
+        """Append one audit row, chained to the last one by its hash (inside the open transaction)."""
+        last = self.conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        seq = self.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").fetchone()
+        rid = max(int(last["id"]) if last else 0, int(seq[0]) if seq else 0) + 1
+        row = {
+            "id": rid,
+            "incident_id": incident_id,
+            "time": now_iso(),
+            "who": whoami(who),
+            "action": action,
+            "summary": summary,
+            "changes": json.dumps(changes, ensure_ascii=False, default=str),
+            "undoes": undoes,
+            "session": self.session,
+            "client": self.client,
+        }
+        prev = (last["hash"] if last else None) or GENESIS
+        row["prev_hash"], row["hash"] = prev, audit_hash(prev, row)
+        names = ", ".join(row)
+        self.conn.execute(f"INSERT INTO audit ({names}) VALUES ({', '.join('?' for _ in row)})", tuple(row.values()))
+        return rid
+
+    def verify(self) -> list[str]:
+        """Check the audit log's hash chain and that every audited row is what the log says.
+
+        Returns the problems found (an empty list when all is well): a row whose hash or link to
+        the previous row does not match (history rewritten, removed or reordered), and a table row
+        that differs from the state the log's changes lead to (a change made around the log).
+        The chain is keyed by nothing secret: someone who rewrites the whole file can recompute
+        it, which is why :meth:`head` should be noted down outside the workspace now and then.
+        """
+        problems: list[str] = []
+        prev = GENESIS
+        state: dict[tuple[str, int], Any] = {}
+        for r in self.conn.execute("SELECT * FROM audit ORDER BY id"):
+            row = dict(r)
+            if row["prev_hash"] != prev:
+                problems.append(f"audit entry {row['id']}: does not follow the entry before it (removed or moved)")
+            if row["hash"] != audit_hash(row["prev_hash"] or GENESIS, row):
+                problems.append(f"audit entry {row['id']}: its content does not match its hash (rewritten)")
+            prev = row["hash"] or GENESIS
+            try:
+                changes = json.loads(row["changes"])
+            except ValueError:
+                problems.append(f"audit entry {row['id']}: unreadable changes")
+                continue
+            for ch in changes:
+                state[(ch["table"], int(ch["id"]))] = ch["after"]
+        for table in AUDITED:
+            actual = {
+                int(r["id"]): json.loads(json.dumps(dict(r), ensure_ascii=False, default=str))
+                for r in self.conn.execute(f"SELECT * FROM {_q(table)}")
+            }
+            expected = {rid: after for (t, rid), after in state.items() if t == table and after is not None}
+            for rid in sorted(set(actual) | set(expected)):
+                if rid not in expected:
+                    problems.append(f"{table} row {rid} is not in the audit log (written around it)")
+                elif rid not in actual:
+                    problems.append(f"{table} row {rid} is in the audit log but missing (deleted around it)")
+                elif actual[rid] != expected[rid]:
+                    problems.append(f"{table} row {rid} differs from the audit log (changed around it)")
+        return problems
+
+    def head(self) -> tuple[int, str] | None:
+        """The last audit entry's id and hash: note them down (paper log) to anchor the chain."""
+        r = self.conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        return None if r is None else (int(r["id"]), str(r["hash"]))
 
     def log(self, incident_id: int | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:
         """Audit entries, oldest first: id, time, who, action, summary, undoes, undone_by, changes."""
@@ -330,26 +449,21 @@ class Store:
                     tx.insert(table, **before)
                 else:
                     tx.update(table, rid, **{k: v for k, v in before.items() if k != "id"})
-            entry = (
-                last["incident_id"],
-                now_iso(),
-                whoami(who),
-                "undo",
-                f"undo #{last['id']}: {last['summary']}",
-                json.dumps(tx.changes, ensure_ascii=False, default=str),
-                last["id"],
-            )
-            cur = self.conn.execute(
-                "INSERT INTO audit (incident_id, time, who, action, summary, changes, undoes) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                entry,
+            rid = self._append_audit(
+                last["incident_id"], who, "undo", f"undo #{last['id']}: {last['summary']}", tx.changes, last["id"]
             )
             self.conn.execute("COMMIT")
+        except sqlite3.IntegrityError as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if "UNIQUE" not in str(exc):
+                raise
+            raise _conflict(exc) from None
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
-        out = self.one("SELECT * FROM audit WHERE id = ?", (cur.lastrowid,))
+        out = self.one("SELECT * FROM audit WHERE id = ?", (rid,))
         assert out is not None
         out["changes"] = json.loads(out["changes"])
         return out

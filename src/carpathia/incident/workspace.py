@@ -24,10 +24,12 @@ The class is assembled from parts, one module each: incidents and maps here, seg
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import inspect
 import json
 import os
+import socket
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -44,7 +46,10 @@ from ._periods import MAX_ASSIGNMENTS_PER_PERIOD as MAX_ASSIGNMENTS_PER_PERIOD
 from ._periods import OperationalPeriod, PeriodsMixin
 from ._segments import SegmentsMixin
 from .model import Incident
-from .store import Store, default_db_path, now_iso
+from .store import ConflictError, Store, default_db_path, now_iso
+
+#: Largest row id SQLite stores (a bigger number cannot name a row).
+_MAX_ID = 2**63 - 1
 
 __all__ = ["CLUE_SIGMA_M", "CLUE_WEIGHT", "OperationalPeriod", "Workspace", "parse_time"]
 
@@ -69,6 +74,8 @@ class Workspace(SegmentsMixin, PeriodsMixin, DebriefMixin):
 
     def __init__(self, path: str | os.PathLike | None = None, *, user: str | None = None, create: bool = True):
         self.store = Store(path if path is not None else default_db_path(), create=create)
+        self.store.session = f"pid {os.getpid()}@{socket.gethostname()}"
+        self.store.client = "local"
         self.user = user
         self._terrains: dict[str, Any] = {}
 
@@ -114,6 +121,8 @@ class Workspace(SegmentsMixin, PeriodsMixin, DebriefMixin):
         name = str(name).strip()
         if not name:
             raise InputError("an incident needs a name")
+        if name.isdigit():
+            raise InputError(f"incident name {name!r} is all digits, which would read as an incident id; add a word")
         if self.store.one("SELECT id FROM incidents WHERE name = ?", (name,)):
             raise InputError(f"incident {name!r} exists in {self.store.path}; choose another name")
         if sum(x is not None for x in (region, dem, terrain)) != 1:
@@ -177,8 +186,16 @@ class Workspace(SegmentsMixin, PeriodsMixin, DebriefMixin):
                 )
             names = ", ".join(repr(r["name"]) for r in rows)
             raise InputError(f"{self.store.path} holds several active incidents ({names}); name one with --incident")
+        if isinstance(incident, int) and not isinstance(incident, bool):
+            # an id (the web's routes, the API): never a name, so an incident named "1" cannot answer for id 1
+            row = None
+            if 0 < incident <= _MAX_ID:
+                row = self.store.one("SELECT id FROM incidents WHERE id = ?", (incident,))
+            if row is None:
+                raise UnknownNameError(f"no incident with id {incident} in {self.store.path}")
+            return int(row["id"])
         row = self.store.one("SELECT id FROM incidents WHERE name = ?", (str(incident),))
-        if row is None and str(incident).isdigit():
+        if row is None and str(incident).isdigit() and 0 < int(incident) <= _MAX_ID:
             row = self.store.one("SELECT id FROM incidents WHERE id = ?", (int(incident),))
         if row is None:
             known = ", ".join(repr(r["name"]) for r in self.store.all("SELECT name FROM incidents ORDER BY id"))
@@ -276,6 +293,38 @@ class Workspace(SegmentsMixin, PeriodsMixin, DebriefMixin):
         assert row is not None
         return row
 
+    @contextlib.contextmanager
+    def _map_update(self, iid: int, action: str, summary: str, compute):
+        """A Bayes update written as a new map version on top of the latest one, never beside it.
+
+        ``compute(before)`` derives the update from a map (it must not write). It runs first on
+        the latest version outside the write lock; then, inside ``BEGIN IMMEDIATE``, the base is
+        checked again: when another writer (this server, another server, the CLI) stored a
+        version meanwhile, ``compute`` runs again on that one while the lock is held, so no
+        acknowledged update is ever lost. Yields ``(tx, result, base_row)``.
+        """
+        base = self._latest_map_row(self.store.conn, iid)
+        if base is None:
+            name = self.incident_row(iid)["name"]
+            raise InputError(f"incident {name!r} has no probability map yet; run 'carpathia incident map'")
+        result = compute(_rasters.decode_map(self.store.blob(base["raster_sha"])))
+        with self._tx(action, iid, summary) as tx:
+            now = self._latest_map_row(tx, iid)
+            if now is None:
+                raise ConflictError("the incident's map was undone a moment ago; nothing was written, reload and retry")
+            if now["id"] != base["id"] or now["raster_sha"] != base["raster_sha"]:
+                base = now
+                result = compute(_rasters.decode_map(self.store.blob(now["raster_sha"])))
+            yield tx, result, base
+
+    @staticmethod
+    def _latest_map_row(db, iid: int) -> dict[str, Any] | None:
+        r = db.execute(
+            "SELECT id, version, raster_sha FROM map_versions WHERE incident_id = ? ORDER BY version DESC LIMIT 1",
+            (iid,),
+        ).fetchone()
+        return None if r is None else dict(r)
+
     @staticmethod
     def _next_version(tx, iid: int) -> int:
         r = tx.execute("SELECT coalesce(max(version), 0) FROM map_versions WHERE incident_id = ?", (iid,)).fetchone()
@@ -367,7 +416,9 @@ def _load_terrain(region, dem, terrain, ipp, radius_m, resolution, crs):
     if terrain is not None:
         return terrain, str(terrain.name), terrain
     if region is not None:
-        whole = Terrain.from_region(str(region))
+        from carpathia.terrain.regions import region_by_name
+
+        whole = region_by_name(str(region))  # a name only: a request string never becomes a path
         if resolution is not None:
             raise InputError("--resolution applies to DEM files; a region keeps its cells")
         t = whole if radius_m is None else whole.crop(ipp, float(radius_m))

@@ -23,7 +23,15 @@ from carpathia.errors import DataFileError, InputError, UnknownNameError
 
 from .core import Terrain, _register_region_loader
 
-__all__ = ["RegionInfo", "bundled_region_dir", "list_regions", "load_region", "region_path", "user_region_dir"]
+__all__ = [
+    "RegionInfo",
+    "bundled_region_dir",
+    "list_regions",
+    "load_region",
+    "region_by_name",
+    "region_path",
+    "user_region_dir",
+]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
@@ -139,6 +147,12 @@ def load_region(name_or_path: str | os.PathLike) -> Terrain:
 
 
 _register_region_loader(load_region)
+
+
+def region_by_name(name: str) -> Terrain:
+    """Load a region by its name only (the region-name pattern; never a path): for names that
+    come from requests and forms, so that no request string opens a file of its choosing."""
+    return Terrain.load(region_path(check_name(name)))
 
 
 def describe(terrain: Terrain, *, source: str, licence: str, notes: str = "") -> None:
