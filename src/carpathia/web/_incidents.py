@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from carpathia.errors import CarpathiaError, InputError
 
 from . import _incident_tiles
+from ._common import TooLargeError, features_geojson
 from ._forms import ClueIn, MapRun, NewIncident, PlanIn, TeamIn, WeatherIn
 
 _TRACK_SUFFIXES = (".gpx", ".kml", ".geojson", ".json")
@@ -141,10 +142,8 @@ def register(app: FastAPI, state) -> None:
     @app.get("/api/incidents/{iid}/features", tags=["incidents"])
     def features(request: Request, iid: int) -> dict[str, Any]:
         """Towns, peaks, rivers, lakes and borders on the incident's terrain (GeoJSON)."""
-        from .app import _features_geojson
-
         ws = ws_for(request)
-        return _features_geojson(ws.terrain(_id(ws, iid)))
+        return features_geojson(ws.terrain(_id(ws, iid)))
 
     _incident_tiles.register(app, state, spaces)
 
@@ -413,8 +412,6 @@ def _jsonable(obj: Any) -> Any:
 
 async def _read_upload(file: UploadFile, limit: int, suffixes: tuple[str, ...]) -> tuple[bytes, str]:
     """The bytes and a safe file name of an upload, refused when too large or of the wrong kind."""
-    from .app import TooLargeError
-
     name = _SAFE_NAME.sub("_", Path(file.filename or "upload").name) or "upload"
     if Path(name).suffix.lower() not in suffixes:
         raise InputError(f"{name}: upload a file ending in {', '.join(suffixes)}")

@@ -33,6 +33,7 @@ from carpathia.errors import (
     UnknownNameError,
 )
 
+from ._common import TooLargeError, features_geojson
 from ._fastpath import REGION, FastTiles, TileIndex, TileSource, tile_response
 from .auth import COOKIE, Auth, AuthMiddleware, login_error_page, parse_login
 from .events import EventBus
@@ -48,10 +49,6 @@ DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
 #: Probability maps whose heat-map tiles are kept in memory (a map version is a few MB of cells).
 _HEAT_MAPS = 16
 _log = logging.getLogger("carpathia.web")
-
-
-class TooLargeError(InputError):
-    """An upload or request body over the server's limit (HTTP 413)."""
 
 
 def _status(exc: CarpathiaError) -> int:
@@ -302,7 +299,7 @@ def _routes(app: FastAPI, state: _State) -> None:
     def region_features(name: str) -> dict[str, Any]:
         """Towns, peaks, rivers, lakes and borders of a region as a GeoJSON FeatureCollection
         (lon/lat); each feature's ``kind`` property says which."""
-        return _features_geojson(_region_terrain(name))
+        return features_geojson(_region_terrain(name))
 
     @app.get(
         "/tiles/region/{name}/{z}/{x}/{y}.png",
@@ -357,13 +354,3 @@ def _region_terrain(name: str):
         with _TERRAINS_LOCK:
             t = _TERRAINS.setdefault(name, t)
     return t
-
-
-def _features_geojson(terrain) -> dict[str, Any]:
-    feats = []
-    for kind, items in terrain.features.items():
-        for f in items:
-            g = f.to_geojson()
-            g.setdefault("properties", {})["kind"] = kind
-            feats.append(g)
-    return {"type": "FeatureCollection", "features": feats}
