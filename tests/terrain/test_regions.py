@@ -16,10 +16,16 @@ from tests.conftest import ROOT
 
 def test_bundled_regions_are_listed_with_sources():
     regions = {r.name: r for r in list_regions()}
-    assert {"white-mountains", "maramures"} <= set(regions)
+    assert {"white-mountains", "maramures", "maramures-1km"} <= set(regions)
     mm = regions["maramures"]
-    assert mm.resolution_m == 1000 and mm.bundled and "1 km" in mm.notes and "30 m" in mm.notes
+    assert mm.resolution_m == 100 and mm.bundled and "RECONSTRUCTION" in mm.notes and "30 m" in mm.notes
+    assert "reconstructed" in mm.source
     w, s, e, n = mm.bounds_lonlat
+    # both sides of the border: the Tisza plain to Rodna (S), Chornohora and Svydovets (N)
+    assert w <= 23.31 and e >= 25.29 and s <= 47.51 and n >= 48.49
+    km = regions["maramures-1km"]
+    assert km.resolution_m == 1000 and "1 km" in km.notes
+    w, s, e, n = km.bounds_lonlat
     assert w <= 22.8 and e >= 25.2 and s <= 47.3 and n >= 48.3
     assert regions["white-mountains"].resolution_m == 90
     assert all(r.source and r.licence for r in regions.values())
@@ -31,8 +37,8 @@ def test_bundled_files_are_small():
         assert p.stat().st_size < 20e6
 
 
-def test_maramures_has_the_tisza_towns_and_border():
-    t = Terrain.from_region("maramures")
+def test_maramures_1km_has_the_tisza_towns_and_border():
+    t = Terrain.from_region("maramures-1km")
     names = {f.properties.get("name") for f in t.features["rivers"]}
     assert {"Tisza", "Vișeu"} <= names
     assert "Sighetu Marmației" in {f.properties.get("name") for f in t.features["towns"]}
@@ -48,7 +54,7 @@ def test_maramures_has_the_tisza_towns_and_border():
 
 
 def test_save_load_roundtrip(tmp_path):
-    t = Terrain.from_region("maramures")
+    t = Terrain.from_region("maramures-1km")
     p = t.save(tmp_path / "m.npz")
     u = Terrain.load(p)
     np.testing.assert_array_equal(u.elevation, t.elevation)
@@ -76,7 +82,7 @@ def test_bundled_regions_rebuild_identically(tmp_path, shared):
         check=True,
         capture_output=True,
     )
-    for name in ("white-mountains", "maramures"):
+    for name in ("white-mountains", "maramures", "maramures-1km"):
         new, old = Terrain.load(tmp_path / f"{name}.npz"), Terrain.from_region(name)
         np.testing.assert_array_equal(new.elevation, old.elevation)
         for k in old.layers:
