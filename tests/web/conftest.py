@@ -29,6 +29,7 @@ def client_for(app, **kw):
         warnings.simplefilter("ignore")  # starlette's note on httpx versions
         from fastapi.testclient import TestClient
 
+    kw.setdefault("base_url", "http://127.0.0.1")  # a loopback server answers only to its own names
     return TestClient(app, raise_server_exceptions=False, **kw)
 
 

@@ -29,7 +29,13 @@ NewIncident = create_model(
     name=(str, Field(min_length=1, max_length=120, description="Incident name, unique in the workspace.")),
     **{k: _shared(k) for k in _SHARED},
     last_seen=(str, Field(description="When last seen, ISO 8601 with zone (2024-01-13T15:30+02:00).")),
-    region=(str, Field(description="Terrain region name (see /api/regions).")),
+    region=(
+        str,
+        Field(
+            pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$",
+            description="Terrain region name (see /api/regions); a name, never a path.",
+        ),
+    ),
     radius_m=(float | None, Field(None, gt=0, le=100_000, description="Crop the region to this radius, m.")),
     subject=(str | None, Field(None, max_length=200, description="The missing person's name.")),
     search_for=(Literal["responsive", "unresponsive"], "unresponsive"),

@@ -45,15 +45,26 @@ class _Workspaces:
         self.path = path
         self._local = threading.local()
 
-    def get(self, user: str):
+    def get(self, user: str | tuple, session: str | None = None, client: str | None = None):
+        """The thread's workspace, its changes recorded as ``user`` from ``session`` at ``client``
+        (``user`` may be the whole ``(user, session, client)`` triple of :func:`_who`)."""
         from carpathia.incident.workspace import Workspace
 
+        if isinstance(user, tuple):
+            user, session, client = user
         ws = getattr(self._local, "ws", None)
         if ws is None:
             ws = Workspace(self.path)
             self._local.ws = ws
         ws.user = user
+        ws.store.session = f"web {session or '-'}"
+        ws.store.client = client or "-"
         return ws
+
+
+def _who(request: Request) -> tuple[str, str | None, str | None]:
+    st = request.state
+    return st.user, getattr(st, "session", None), getattr(st, "client", None)
 
 
 def register(app: FastAPI, state) -> None:
@@ -61,17 +72,18 @@ def register(app: FastAPI, state) -> None:
     spaces = _Workspaces(state.db)
 
     def ws_for(request: Request):
-        return spaces.get(request.state.user)
+        return spaces.get(_who(request))
 
     def changed(iid: int, what: str, user: str, **extra: Any) -> None:
         state.bus.publish("incident", {"id": iid, "what": what, "user": user, **extra})
 
     def job(request: Request, iid: int, kind: str, fn) -> dict[str, Any]:
         user = request.state.user
+        who = _who(request)
 
         def run(progress):
             progress(0.0, f"{kind} started")
-            out = fn(spaces.get(user), progress)  # the workspace reports its stages through progress
+            out = fn(spaces.get(who), progress)  # the workspace reports its stages through progress
             changed(iid, kind, user)
             return out
 
@@ -181,7 +193,7 @@ def register(app: FastAPI, state) -> None:
     async def import_segments(request: Request, iid: int, file: UploadFile = _SEGMENT_FILE) -> dict[str, Any]:
         """Import segments from an uploaded GeoJSON, KML, GPX or GeoPackage file of polygons."""
         data, name = await _read_upload(file, state.max_upload, _SEGMENT_SUFFIXES)
-        return await _in_thread(_import_segments, spaces, request.state.user, iid, data, name, changed)
+        return await _in_thread(_import_segments, spaces, _who(request), iid, data, name, changed)
 
     @app.get("/api/incidents/{iid}/teams", tags=["incidents"])
     def teams(request: Request, iid: int) -> list[dict[str, Any]]:
@@ -232,7 +244,7 @@ def register(app: FastAPI, state) -> None:
     ) -> dict[str, Any]:
         """Debrief an assignment with its GPS track: coverage, POD and the Bayes update."""
         data, name = await _read_upload(file, state.max_upload, _TRACK_SUFFIXES)
-        return await _in_thread(_debrief, spaces, request.state.user, iid, number, data, name, found, time, changed)
+        return await _in_thread(_debrief, spaces, _who(request), iid, number, data, name, found, time, changed)
 
     @app.get("/api/incidents/{iid}/clues", tags=["incidents"])
     def clues(request: Request, iid: int) -> list[dict[str, Any]]:
@@ -441,22 +453,22 @@ def _with_file(data: bytes, name: str, fn):
             raise type(exc)(msg) from None
 
 
-def _import_segments(spaces, user, iid, data, name, changed) -> dict[str, Any]:
-    ws = spaces.get(user)
+def _import_segments(spaces, who, iid, data, name, changed) -> dict[str, Any]:
+    ws = spaces.get(who)
     i = _id(ws, iid)
     n = _with_file(data, name, lambda p: ws.import_segments(p, i))
-    changed(i, "segments", user)
+    changed(i, "segments", who[0])
     return {"segments": n}
 
 
-def _debrief(spaces, user, iid, number, data, name, found, time, changed) -> dict[str, Any]:
+def _debrief(spaces, who, iid, number, data, name, found, time, changed) -> dict[str, Any]:
     from carpathia.search import read_tracks
 
-    ws = spaces.get(user)
+    ws = spaces.get(who)
     i = _id(ws, iid)
     ws.assignment(number, i)  # unknown assignment: 404 before the file is read
     tracks = _with_file(data, name, read_tracks)
     tracks = [dataclasses.replace(t, source=name) for t in tracks]
     out = ws.debrief(number, tracks, i, found=found, time=time)
-    changed(i, "debrief", user, assignment=int(number))
+    changed(i, "debrief", who[0], assignment=int(number))
     return out

@@ -35,7 +35,7 @@ from carpathia.errors import (
 
 from ._common import TooLargeError, features_geojson
 from ._fastpath import REGION, FastTiles, TileIndex, TileSource, tile_response
-from .auth import COOKIE, Auth, AuthMiddleware, login_error_page, parse_login
+from .auth import COOKIE, Auth, AuthMiddleware, Throttled, client_address, login_error_page, parse_login
 from .events import EventBus
 from .jobs import JobManager
 from .tiles import ProbabilityTiles, TileRenderer
@@ -52,8 +52,11 @@ _log = logging.getLogger("carpathia.web")
 
 
 def _status(exc: CarpathiaError) -> int:
+    from carpathia.incident.store import ConflictError
+
     for cls, code in (
         (TooLargeError, 413),
+        (ConflictError, 409),
         (UnknownNameError, 404),
         (FileNotFound, 404),
         (OutputExistsError, 409),
@@ -110,31 +113,124 @@ class _State:
 
 
 class _BodyLimit:
-    """Refuse request bodies over the limit before they are read (HTTP 413)."""
+    """Refuse request bodies over the limit (HTTP 413): at once when the length is declared, and
+    when a chunked body without a length grows past it (whatever the route then made of the cut)."""
 
     def __init__(self, app, limit: int) -> None:
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope.get("headers", [])).get(b"content-length")
-            if length is not None and length.isdigit() and int(length) > self.limit:
-                mib = self.limit / 2**20
-                resp = JSONResponse({"error": f"the upload is larger than the server's limit of {mib:.0f} MiB"}, 413)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        mib = self.limit / 2**20
+        too_large = JSONResponse({"error": f"the upload is larger than the server's limit of {mib:.0f} MiB"}, 413)
+        length = dict(scope.get("headers", [])).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            if length.isdigit():
+                await too_large(scope, receive, send)
+            else:
+                await JSONResponse({"error": "the Content-Length header is not a number"}, 400)(scope, receive, send)
+            return
+        seen = 0
+        over = False
+        started = False
+        inner = receive
+
+        async def receive():  # a body without content-length is cut off at the limit
+            nonlocal seen, over
+            message = await inner()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                over = True
+                raise TooLargeError(f"the upload is larger than the server's limit of {mib:.0f} MiB")
+            return message
+
+        async def guarded_send(message) -> None:
+            nonlocal started
+            if over and not started:
+                return  # the route's answer to a cut body is replaced by the 413 below
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, guarded_send)
+        except TooLargeError:
+            if not over:
+                raise
+        if over and not started:
+            await too_large(scope, receive, send)
+
+
+#: Content-Security-Policy of every answer: scripts and everything else from this server only, no
+#: inline script, never framed. Inline styles stay allowed (Leaflet positions its panes with them).
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+_SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+class _SecurityHeaders:
+    """The outermost layer: every answer (fast tiles, refusals and errors included) carries the CSP,
+    ``nosniff`` and the no-framing headers."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in _SECURITY_HEADERS if k not in names]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+#: Host names a loopback server answers to (and the ``--host`` it was started with).
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _host_name(value: str) -> str:
+    v = value.strip().lower()
+    if v.startswith("["):
+        return v[1 : v.find("]")] if "]" in v else v
+    return v.rsplit(":", 1)[0] if v.count(":") == 1 else v
+
+
+class _HostGuard:
+    """Refuse requests whose ``Host`` header is not one of this server's names (HTTP 421): a page
+    on another site that rebinds its DNS name to 127.0.0.1 sends its own name and is refused."""
+
+    def __init__(self, app, allowed: frozenset[str]) -> None:
+        self.app = app
+        self.allowed = allowed
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
+            if _host_name(host) not in self.allowed:
+                _log.warning("refused Host %r from %s", host[:100], client_address(scope))
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                    return
+                resp = JSONResponse({"error": "this server answers only to its own address (Host header refused)"}, 421)
                 await resp(scope, receive, send)
                 return
-            seen = 0
-            inner = receive
-
-            async def receive():  # a body without content-length is cut off at the limit
-                nonlocal seen
-                message = await inner()
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise TooLargeError(f"the upload is larger than the server's limit of {self.limit} bytes")
-                return message
-
         await self.app(scope, receive, send)
 
 
@@ -145,6 +241,8 @@ def create_app(
     user: str | None = None,
     tile_cache_dir: str | Path | None = None,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD,
+    host: str | None = None,
+    secure_cookies: bool = False,
 ) -> FastAPI:
     """The command-post web application.
 
@@ -164,6 +262,12 @@ def create_app(
         Folder for rendered basemap tiles; None keeps them in memory only.
     max_upload_bytes
         Largest request body accepted (uploads), bytes.
+    host
+        The address the server listens on. Without a token (loopback mode) only requests whose
+        ``Host`` is ``localhost``, ``127.0.0.1``, ``[::1]`` or this address are answered (DNS
+        rebinding); with a token the token guards every request and any ``Host`` is accepted.
+    secure_cookies
+        Mark the session cookie ``Secure`` (the server runs behind TLS).
     """
     from carpathia.incident.store import default_db_path, whoami
 
@@ -191,6 +295,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.carpathia = state
+    state.secure_cookies = bool(secure_cookies)
     _errors(app)
     _routes(app, state)
     from . import _incidents
@@ -201,6 +306,10 @@ def create_app(
     app.add_middleware(_BodyLimit, limit=state.max_upload + 1024 * 1024)
     app.add_middleware(FastTiles, index=state.tiles)
     app.add_middleware(AuthMiddleware, auth=state.auth)
+    if token is None:
+        allowed = {*LOOPBACK_HOSTS, *([_host_name(host)] if host else [])}
+        app.add_middleware(_HostGuard, allowed=frozenset(allowed))
+    app.add_middleware(_SecurityHeaders)
     return app
 
 
@@ -223,6 +332,15 @@ def _errors(app: FastAPI) -> None:
         if exc.status_code == 404 and text == "Not Found":
             text = f"no such page: {request.url.path}"
         return JSONResponse({"error": _one_line(text)}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Throttled)
+    async def _throttled(request: Request, exc: Throttled) -> JSONResponse:
+        wait = str(int(exc.retry_after) + 1)
+        return JSONResponse({"error": str(exc)}, status_code=429, headers={"retry-after": wait})
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        return JSONResponse({"error": "a number in the request is out of range"}, status_code=422)
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
@@ -262,15 +380,29 @@ def _routes(app: FastAPI, state: _State) -> None:
         ctype = request.headers.get("content-type", "")
         is_form = not ctype.startswith("application/json")
         token, name = parse_login(await request.body(), ctype)
-        sid = state.auth.login(token, name)
+        client = client_address(request.scope)
+        try:
+            sid = state.auth.login(token, name, client)
+        except Throttled as exc:
+            if not is_form:
+                raise
+            page = login_error_page(str(exc))
+            return Response(page, 429, media_type="text/html", headers={"retry-after": str(int(exc.retry_after) + 1)})
         if sid is None:
             if is_form:
                 return Response(login_error_page("Wrong token."), 401, media_type="text/html")
             return JSONResponse({"error": "wrong token; use the one printed when the server started"}, 401)
-        user = state.auth.identify({}, {COOKIE: sid})
-        _log.info("%s logged in", user)
+        s = state.auth.session(sid)
+        user = s.user if s is not None else None
         resp: Response = RedirectResponse("/", 303) if is_form else JSONResponse({"user": user})
-        resp.set_cookie(COOKIE, sid, httponly=True, samesite="strict")
+        resp.set_cookie(
+            COOKIE,
+            sid,
+            httponly=True,
+            samesite="strict",
+            secure=state.secure_cookies,
+            max_age=int(state.auth.max_s),
+        )
         return resp
 
     @app.post("/api/logout", tags=["server"])
@@ -344,13 +476,14 @@ _TERRAINS_LOCK = threading.Lock()
 
 
 def _region_terrain(name: str):
-    """A region's terrain, loaded once per process (read-only afterwards)."""
-    from carpathia.terrain import Terrain
+    """A region's terrain by its name only (a request string never becomes a path), loaded once
+    per process (read-only afterwards)."""
+    from carpathia.terrain.regions import region_by_name
 
     with _TERRAINS_LOCK:
         t = _TERRAINS.get(name)
     if t is None:
-        t = Terrain.from_region(name)
+        t = region_by_name(name)
         with _TERRAINS_LOCK:
             t = _TERRAINS.setdefault(name, t)
     return t

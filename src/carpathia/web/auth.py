@@ -5,29 +5,50 @@ connect. Bound to any other address, the server refuses to start without a token
 and prints it once (:func:`resolve_token`). Clients then send ``Authorization: Bearer TOKEN``
 (scripts) or log in through the form (browsers: a ``carpathia_session`` cookie, HttpOnly,
 SameSite=Strict, held in this server's memory only). Without it every request gets 401.
-The user name given at login is written into the workspace's audit log for every change.
+The user name given at login is written into the workspace's audit log for every change,
+beside the session (a digest of the session id, never the id itself) and the client's address,
+so a claimed name can be told apart from who actually made the change.
+
+Guessing the token: after :data:`FREE_FAILURES` wrong tokens from one address, that address
+must wait before the next try, twice as long after each further failure (up to
+:data:`MAX_LOCK_S`); meanwhile its logins and bearer requests answer 429 with ``Retry-After``.
+Every failure is logged with the address. Sessions end after :data:`SESSION_IDLE_S` without a
+request and :data:`SESSION_MAX_S` after the login.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
 import json
 import logging
+import math
+import re
 import secrets
 import threading
+import time
+from dataclasses import dataclass
 from html import escape
 from urllib.parse import parse_qs
 
 from carpathia.errors import InputError
 
-__all__ = ["COOKIE", "USER_HEADER", "Auth", "AuthMiddleware", "is_loopback", "resolve_token"]
+__all__ = ["COOKIE", "USER_HEADER", "Auth", "AuthMiddleware", "Throttled", "is_loopback", "resolve_token"]
 
 COOKIE = "carpathia_session"
 #: Header naming the person behind a bearer-token client (default: "api").
 USER_HEADER = "x-carpathia-user"
 _MIN_TOKEN = 8
 _MAX_USER = 60
+#: Wrong tokens one address may send before it has to wait (carpathia's choice: typos happen).
+FREE_FAILURES = 5
+#: Longest wait imposed on one address after repeated wrong tokens, seconds.
+MAX_LOCK_S = 900.0
+#: A session ends after this long without a request (an operational period), seconds.
+SESSION_IDLE_S = 12 * 3600.0
+#: A session ends this long after its login whatever happens, seconds.
+SESSION_MAX_S = 24 * 3600.0
 _log = logging.getLogger("carpathia.web")
 
 
@@ -58,9 +79,13 @@ def resolve_token(host: str, token: str | None) -> tuple[str | None, bool]:
     return secrets.token_urlsafe(16), True
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
 def clean_user(name: str | None) -> str:
-    """A user name for the audit log: trimmed, one line, at most 60 characters."""
-    text = " ".join(str(name or "").split())
+    """A user name for the audit log: trimmed, one line, at most 60 characters, no control
+    characters (terminal escapes, bidirectional overrides)."""
+    text = " ".join(_CONTROL.sub(" ", str(name or "")).split())
     if not text:
         raise InputError("give a user name (it goes into the incident log)")
     if len(text) > _MAX_USER:
@@ -68,54 +93,155 @@ def clean_user(name: str | None) -> str:
     return text
 
 
-class Auth:
-    """The token (or none) and the login sessions of one running server."""
+@dataclass
+class _Session:
+    user: str
+    created: float
+    seen: float
+    label: str  # what the audit log records: a digest of the session id, never the id
 
-    def __init__(self, token: str | None, default_user: str) -> None:
+
+@dataclass
+class _Failures:
+    count: int = 0
+    until: float = 0.0  # no try accepted before this time (monotonic seconds)
+
+
+class Throttled(Exception):
+    """Too many wrong tokens from one address: try again after ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"too many wrong tokens from this address; try again in {math.ceil(retry_after)} s")
+        self.retry_after = retry_after
+
+
+class Auth:
+    """The token (or none), the login sessions and the failed tries of one running server."""
+
+    def __init__(
+        self,
+        token: str | None,
+        default_user: str,
+        *,
+        clock=time.monotonic,
+        idle_s: float = SESSION_IDLE_S,
+        max_s: float = SESSION_MAX_S,
+    ) -> None:
         self.token = token
         self.default_user = default_user
-        self._sessions: dict[str, str] = {}
+        self.clock = clock
+        self.idle_s = float(idle_s)
+        self.max_s = float(max_s)
+        self._sessions: dict[str, _Session] = {}
+        self._failures: dict[str, _Failures] = {}
         self._lock = threading.Lock()
 
     @property
     def required(self) -> bool:
         return self.token is not None
 
-    def token_ok(self, given: str | None) -> bool:
+    def token_ok(self, given: object) -> bool:
         if self.token is None:
             return True
-        return given is not None and hmac.compare_digest(given.encode(), self.token.encode())
+        if not isinstance(given, str):  # a number or a list in a JSON login is simply wrong
+            return False
+        return hmac.compare_digest(given.encode("utf-8", "replace"), self.token.encode())
 
-    def login(self, token: str | None, user: str | None) -> str | None:
-        """Check the token and start a session for ``user``: the session id for the cookie, or
-        None when the token is wrong."""
-        if not self.token_ok(token):
-            return None
-        name = clean_user(user)
-        sid = secrets.token_urlsafe(24)
+    # ------------------------------------------------------------------ throttling
+    def check_throttle(self, client: str) -> None:
+        """Raise :class:`Throttled` while ``client`` must wait after wrong tokens."""
         with self._lock:
-            self._sessions[sid] = name
+            f = self._failures.get(client)
+            wait = 0.0 if f is None else f.until - self.clock()
+        if wait > 0:
+            raise Throttled(wait)
+
+    def _failed(self, client: str, what: str) -> None:
+        with self._lock:
+            f = self._failures.setdefault(client, _Failures())
+            f.count += 1
+            if f.count >= FREE_FAILURES:
+                f.until = self.clock() + min(MAX_LOCK_S, 2.0 ** (f.count - FREE_FAILURES))
+            n = f.count
+            if len(self._failures) > 10_000:  # a flood of addresses: forget the oldest
+                self._failures.pop(next(iter(self._failures)))
+        _log.warning("wrong token (%s) from %s: failure %d", what, client, n)
+
+    def _succeeded(self, client: str) -> None:
+        with self._lock:
+            self._failures.pop(client, None)
+
+    # ------------------------------------------------------------------ sessions
+    def login(self, token: object, user: object, client: str = "-") -> str | None:
+        """Check the token and start a session for ``user``: the session id for the cookie, or
+        None when the token is wrong. Raises :class:`Throttled` while ``client`` must wait."""
+        self.check_throttle(client)
+        if not self.token_ok(token):
+            self._failed(client, "login")
+            return None
+        if user is not None and not isinstance(user, str):
+            raise InputError("the user name must be text")
+        name = clean_user(user)
+        self._succeeded(client)
+        sid = secrets.token_urlsafe(24)
+        now = self.clock()
+        label = "s-" + hashlib.sha256(sid.encode()).hexdigest()[:12]
+        with self._lock:
+            self._sessions[sid] = _Session(name, now, now, label)
+            for k in [k for k, v in self._sessions.items() if not self._alive(v, now)]:
+                del self._sessions[k]
+        _log.info("%s logged in from %s (session %s)", name, client, label)
         return sid
+
+    def _alive(self, s: _Session, now: float) -> bool:
+        return now - s.seen <= self.idle_s and now - s.created <= self.max_s
 
     def logout(self, sid: str | None) -> None:
         with self._lock:
             self._sessions.pop(sid or "", None)
 
-    def identify(self, headers: dict[str, str], cookies: dict[str, str]) -> str | None:
-        """The user behind a request, or None when it must be refused."""
-        sid = cookies.get(COOKIE)
-        if sid:
-            with self._lock:
-                user = self._sessions.get(sid)
-            if user is not None:
-                return user
+    def session(self, sid: str | None) -> _Session | None:
+        """The live session of a cookie (its idle clock restarted), or None."""
+        if not sid:
+            return None
+        now = self.clock()
+        with self._lock:
+            s = self._sessions.get(sid)
+            if s is None:
+                return None
+            if not self._alive(s, now):
+                del self._sessions[sid]
+                return None
+            s.seen = now
+            return s
+
+    def identify(self, headers: dict[str, str], cookies: dict[str, str], client: str = "-") -> tuple[str, str] | None:
+        """``(user, session label)`` behind a request, or None when it must be refused.
+
+        Raises :class:`Throttled` when a wrong bearer token comes from an address that must wait.
+        """
+        s = self.session(cookies.get(COOKIE))
+        if s is not None:
+            return s.user, s.label
         auth = headers.get("authorization", "")
         scheme, _, value = auth.partition(" ")
         bearer = value.strip() if scheme.lower() == "bearer" else None
-        if self.token is not None and not (bearer and self.token_ok(bearer)):
+        named = clean_user_or_none(headers.get(USER_HEADER, ""))
+        if self.token is None:
+            return named or self.default_user, "loopback"
+        if not bearer:
             return None
-        named = headers.get(USER_HEADER, "").strip()
-        return named[:_MAX_USER] if named else self.default_user
+        self.check_throttle(client)
+        if not self.token_ok(bearer):
+            self._failed(client, "bearer")
+            return None
+        self._succeeded(client)
+        return named or self.default_user, "bearer"
+
+
+def clean_user_or_none(name: str) -> str | None:
+    text = " ".join(_CONTROL.sub(" ", str(name or "")).split())
+    return text[:_MAX_USER] if text else None
 
 
 def _cookies(raw: str) -> dict[str, str]:
@@ -146,8 +272,18 @@ class AuthMiddleware:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         path = scope.get("path", "")
         method = scope.get("method", "GET")
-        user = self.auth.identify(headers, _cookies(headers.get("cookie", "")))
-        if user is None and path not in _OPEN_PATHS:
+        client = client_address(scope)
+        try:
+            who = self.auth.identify(headers, _cookies(headers.get("cookie", "")), client)
+        except Throttled as exc:
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            wait = str(math.ceil(exc.retry_after)).encode()
+            await _send(send, 429, {"error": str(exc)}, extra=[(b"retry-after", wait)])
+            return
+        user, session = who if who is not None else (None, None)
+        if who is None and path not in _OPEN_PATHS:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008})
             else:
@@ -156,7 +292,8 @@ class AuthMiddleware:
         if method not in ("GET", "HEAD", "OPTIONS") and not _same_origin(headers):
             await _send(send, 403, {"error": "cross-origin writes are refused; use the page served by this server"})
             return
-        scope.setdefault("state", {})["user"] = user
+        st = scope.setdefault("state", {})
+        st["user"], st["session"], st["client"] = user, session, client
         if method in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
@@ -168,7 +305,13 @@ class AuthMiddleware:
             await send(message)
 
         await self.app(scope, receive, _send_status)
-        _log.info("%s %s %s -> %s", user or "-", method, path, status.get("code"))
+        _log.info("%s (%s, %s) %s %s -> %s", user or "-", session or "-", client, method, path, status.get("code"))
+
+
+def client_address(scope) -> str:
+    """The peer's address as the server saw it (proxies are not trusted)."""
+    c = scope.get("client")
+    return str(c[0]) if c else "-"
 
 
 def _same_origin(headers: dict[str, str]) -> bool:
@@ -186,9 +329,9 @@ async def _refuse(send, headers: dict[str, str]) -> None:
         await _send(send, 401, {"error": "this server is in LAN mode: send 'Authorization: Bearer TOKEN' or log in"})
 
 
-async def _send(send, status: int, body, *, content_type: str = "application/json") -> None:
+async def _send(send, status: int, body, *, content_type: str = "application/json", extra=()) -> None:
     data = json.dumps(body).encode() if isinstance(body, dict) else body
-    extra = [(b"www-authenticate", b"Bearer")] if status == 401 else []
+    extra = [*extra, *([(b"www-authenticate", b"Bearer")] if status == 401 else [])]
     await send(
         {
             "type": "http.response.start",
@@ -214,7 +357,7 @@ def parse_login(body: bytes, content_type: str) -> tuple[str | None, str | None]
         if not isinstance(obj, dict):
             raise InputError("the login body must be a JSON object with token and user")
         return obj.get("token"), obj.get("user")
-    form = parse_qs(body.decode("utf-8", "replace"))
+    form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=20)
     return (form.get("token") or [None])[0], (form.get("user") or [None])[0]
 
 

@@ -14,6 +14,7 @@ import io
 import json
 import math
 import os
+import re
 import tempfile
 import threading
 from collections import OrderedDict
@@ -255,7 +256,9 @@ class TileRenderer:
             for g in self._lines[kind]:
                 h.update(g.wkb)
         h.update(b"tiles-v1")
-        return f"{self.terrain.name}-{h.hexdigest()[:16]}"
+        # the key names a cache folder and an ETag: the terrain's name only as safe characters
+        name = re.sub(r"[^A-Za-z0-9_-]+", "_", str(self.terrain.name))[:40].strip("_") or "terrain"
+        return f"{name}-{h.hexdigest()[:16]}"
 
     def _blank_png(self) -> bytes:
         if self._blank is None:
