@@ -20,6 +20,19 @@ async function api(path, options = {}) {
   return data;
 }
 
+// Every string from the server goes into the page as text (textContent, Option, text nodes): never as HTML.
+function textBox(...lines) {
+  const d = document.createElement("div");
+  lines.forEach((line, k) => {
+    if (k) d.appendChild(document.createElement("br"));
+    d.appendChild(document.createTextNode(String(line ?? "")));
+  });
+  return d;
+}
+function fillList(ul, items) {
+  ul.replaceChildren(...items.map((text) => { const li = document.createElement("li"); li.textContent = text; return li; }));
+}
+
 function say(text, error = false) {
   const s = $("status");
   s.textContent = text;
@@ -61,12 +74,12 @@ function segmentStyle(f) {
 }
 function segmentLabel(f, layer) {
   const p = f.properties.poa;
-  layer.bindTooltip(`${f.properties.id}${p != null ? " " + (100 * p).toFixed(1) + "%" : ""}`, { permanent: map.getZoom() >= 13, direction: "center", className: "seg-label" });
-  layer.bindPopup(`Segment ${f.properties.id}<br>POA ${p != null ? (100 * p).toFixed(2) + " %" : "–"}<br>area ${f.properties.area_km2} km²<br>cumulative POD ${f.properties.cumulative_pod ?? "–"}`);
+  layer.bindTooltip(textBox(`${f.properties.id}${p != null ? " " + (100 * p).toFixed(1) + "%" : ""}`), { permanent: map.getZoom() >= 13, direction: "center", className: "seg-label" });
+  layer.bindPopup(textBox(`Segment ${f.properties.id}`, `POA ${p != null ? (100 * p).toFixed(2) + " %" : "–"}`, `area ${f.properties.area_km2} km²`, `cumulative POD ${f.properties.cumulative_pod ?? "–"}`));
 }
 function assignmentLabel(f, layer) {
   const a = f.properties;
-  layer.bindPopup(`Assignment ${a.number}: ${a.team} (${a.resource})<br>segment ${a.segment}, ${a.status}<br>expected POD ${(a.expected_pod ?? 0).toFixed(2)}`);
+  layer.bindPopup(textBox(`Assignment ${a.number}: ${a.team} (${a.resource})`, `segment ${a.segment}, ${a.status}`, `expected POD ${Number(a.expected_pod ?? 0).toFixed(2)}`));
 }
 
 const legend = L.control({ position: "bottomright" });
@@ -102,7 +115,7 @@ function showFeatures(fc) {
     if (f.geometry.type !== "Point" || !(k === "towns" || k === "peaks")) continue;
     const [lon, lat] = f.geometry.coordinates;
     const m = L.circleMarker([lat, lon], { radius: k === "towns" ? 4 : 3, color: "#222", fillColor: k === "towns" ? "#fff" : "#8b4513", fillOpacity: 1, weight: 1 });
-    m.bindTooltip(f.properties.name || "", { permanent: true, direction: "right", className: "seg-label" });
+    m.bindTooltip(textBox(f.properties.name || ""), { permanent: true, direction: "right", className: "seg-label" });
     layers.features.addLayer(m);
   }
 }
@@ -136,9 +149,10 @@ async function showRegion(name, fit) {
   if (!r) return;
   const [w, s, e, n] = r.bounds_lonlat;
   const bounds = L.latLngBounds([s, w], [n, e]);
-  setBase(`/tiles/region/${r.name}/{z}/{x}/{y}.png`, bounds);
+  const n = encodeURIComponent(r.name);
+  setBase(`/tiles/region/${n}/{z}/{x}/{y}.png`, bounds);
   if (fit || !bounds.contains(map.getCenter())) map.fitBounds(bounds);
-  showFeatures(await api(`/api/regions/${r.name}/features`));
+  showFeatures(await api(`/api/regions/${n}/features`));
 }
 
 // ------------------------------------------------------------------ new incident form (from the JSON schema)
@@ -220,7 +234,7 @@ async function loadIncidents() {
   const list = await api("/api/incidents");
   const sel = $("incident-select");
   const keep = sel.value;
-  sel.innerHTML = '<option value="">— choose —</option>';
+  sel.replaceChildren(new Option("— choose —", ""));
   for (const i of list) sel.add(new Option(`${i.name} (${i.status})`, i.id));
   sel.value = state.incident != null ? String(state.incident) : keep;
 }
@@ -270,20 +284,24 @@ async function refresh() {
   document.body.dataset.segments = String(L_.segments.features.length);
   document.body.dataset.assignments = String(asg.length);
   $("segment-count").textContent = L_.segments.features.length;
-  $("teams").innerHTML = teams.map((t) => `<li>${esc(t.name)} (${esc(t.resource_key)})</li>`).join("");
-  $("assignments").innerHTML = asg.map((a) => `<li>${a.number}: ${esc(a.team)} → ${esc(a.segment)} (${a.status})</li>`).join("");
+  fillList($("teams"), teams.map((t) => `${t.name} (${t.resource_key})`));
+  fillList($("assignments"), asg.map((a) => `${a.number}: ${a.team} → ${a.segment} (${a.status})`));
   const sel = $("debrief-assignment");
   const keep = sel.value;
-  sel.innerHTML = asg.map((a) => `<option value="${a.number}">${a.number} ${esc(a.team)} ${a.status === "debriefed" ? "✓" : ""}</option>`).join("");
+  sel.replaceChildren(...asg.map((a) => new Option(`${a.number} ${a.team} ${a.status === "debriefed" ? "✓" : ""}`, String(a.number))));
   if (keep) sel.value = keep;
-  $("log").innerHTML = log.slice().reverse().map((r) => `<li>${esc(r.time.slice(11, 16))} ${esc(r.who)}: ${esc(r.summary)}</li>`).join("");
+  fillList($("log"), log.slice().reverse().map((r) => `${String(r.time).slice(11, 16)} ${r.who}: ${r.summary}`));
 }
-
-function esc(s) { return String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c])); }
 
 async function exportsLinks(iid) {
   const fmts = await api("/api/exports");
-  $("exports").innerHTML = fmts.map((f) => `<a href="/api/incidents/${iid}/export/${f}" download>${f}</a>`).join("");
+  $("exports").replaceChildren(...fmts.map((f) => {
+    const a = document.createElement("a");
+    a.href = `/api/incidents/${encodeURIComponent(iid)}/export/${encodeURIComponent(f)}`;
+    a.download = "";
+    a.textContent = f;
+    return a;
+  }));
 }
 
 // ------------------------------------------------------------------ actions
@@ -376,8 +394,8 @@ function connect() {
     ]);
     state.schema = schema;
     buildForm(schema);
-    $("team-resource").innerHTML = resources.map((r) => `<option value="${esc(r.key)}">${esc(r.name || r.key)}</option>`).join("");
-    $("model").innerHTML = models.map((m) => `<option value="${esc(m)}">${esc(m.replace("_", " "))}</option>`).join("");
+    $("team-resource").replaceChildren(...resources.map((r) => new Option(r.name || r.key, r.key)));
+    $("model").replaceChildren(...models.map((m) => new Option(m.replace("_", " "), m)));
     $("model").value = "travel_time";
     state.regions = regions;
     if (regions.length) {
