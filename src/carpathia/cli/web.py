@@ -66,10 +66,6 @@ def serve_cmd(
     shown = "localhost" if is_loopback(host) else host
     scheme = "https" if tls else "http"
     console.print(f"carpathia command post on {scheme}://{shown}:{port}/  (workspace {app.state.carpathia.db})")
-    if secret is not None and not tls:
-        console.print(
-            "plain HTTP: the token and the pages cross the LAN unencrypted (give --ssl-certfile/--ssl-keyfile)"
-        )
     if generated:
         console.print(f"LAN mode: token {secret}  (give it to the team; it is not shown again)")
     elif secret is not None:
