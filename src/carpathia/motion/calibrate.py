@@ -80,7 +80,7 @@ def _targets(row) -> np.ndarray:
 
 def _flat_run(params: MotionParams, *, radius_m: float, resolution: float, n_agents: int, seed: int, **kw):
     """A run of the calibration time on the flat reference grid (no tracks)."""
-    from carpathia.subjects import Incident
+    from carpathia.subjects.incident import Incident
     from carpathia.terrain import Terrain
 
     from .engine import simulate

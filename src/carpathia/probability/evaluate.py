@@ -82,7 +82,7 @@ def evaluate_case(
     **model_kwargs,
 ) -> dict[str, Any]:
     """Build the model's map for one case and score the find."""
-    from carpathia.subjects import Incident
+    from carpathia.subjects.incident import Incident
 
     fn = get_model(model) if isinstance(model, str) else model
     terrain = _terrain_for(case, cells, cell_m, dem)

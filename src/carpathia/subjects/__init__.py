@@ -33,7 +33,6 @@ from .environment import (
     local_relief,
     profile_at,
 )
-from .incident import Incident
 from .statistics import (
     FALLBACK_CATEGORY,
     KOESTER_CITATION,
@@ -65,7 +64,6 @@ __all__ = [
     "DistanceDistribution",
     "DistanceRow",
     "FallbackCategoryWarning",
-    "Incident",
     "SparseTerrainWarning",
     "SubjectProfile",
     "SubjectWarning",

@@ -1,6 +1,6 @@
 """The incident description every model takes: IPP, time, subject, conditions.
 
-It lives beside the subject statistics, below every model, so that ``probability`` and
+It lives in the subjects package, below every model, so that ``probability`` and
 ``motion`` can take an :class:`Incident` without importing the workspace and its store
 (:mod:`carpathia.incident` re-exports it). One pydantic schema serves the Python API, the CLI,
 the web forms and TOML scenario files. Coordinates are named (``ipp_lat``, ``ipp_lon``) so that
