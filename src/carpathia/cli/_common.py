@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,26 @@ from carpathia.errors import FileNotFound, InputError
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+
+# C0/C1 control characters (terminal escapes among them) and bidirectional overrides; tab and newline stay
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text: object) -> str:
+    """Text from a workspace or a file, safe for a terminal: control characters (escape codes,
+    bidirectional overrides) shown as ``\\xNN`` / ``\\uNNNN`` instead of acted upon."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 256 else f"\\u{ord(m[0]):04x}", str(text))
+
+
+class _PlainConsole:
+    """``print`` for lines that carry names from a workspace: no Rich markup (a team called
+    ``[/bold]`` is printed, not parsed), no emoji codes, control characters escaped."""
+
+    def print(self, text: object = "", **kw) -> None:
+        console.print(plain(text), markup=False, emoji=False, **kw)
+
+
+plain_console = _PlainConsole()
 
 CRS_OPT = typer.Option(None, "--crs", help="CRS of a raster that carries none, e.g. EPSG:3844.")
 BBOX_OPT = typer.Option(None, "--bbox", help="Area of interest WEST,SOUTH,EAST,NORTH in degrees.")

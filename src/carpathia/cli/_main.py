@@ -59,7 +59,9 @@ def _root(
 
 
 def _fail(message: str, code: int) -> None:
-    text = " ".join(str(message).split())  # one line, whatever the message held
+    from ._common import plain
+
+    text = plain(" ".join(str(message).split()))  # one line, whatever the message held; escape codes shown
     typer.echo(f"error: {text}", err=True)
     sys.exit(code)
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from ._common import OVERWRITE_OPT, console, parse_latlon, print_json
+from ._common import OVERWRITE_OPT, parse_latlon, plain, print_json
+from ._common import plain_console as console  # names come from the workspace: printed as text, never markup
 
 app = typer.Typer(
     help="The incident workspace: new, map, segments, plan, debrief, clues, status, log, undo, export.",
@@ -90,8 +91,10 @@ def list_cmd(db: Path = DB_OPT, as_json: bool = JSON_OPT) -> None:
         return
     for r in rows:
         typer.echo(
-            f"{r['id']:>3}  {r['name']:<28} {r['category']:<12} {r['status']:<9} last seen {r['last_seen']}  "
-            f"{r['map_versions']} map(s), {r['debriefs']} debrief(s)"
+            plain(
+                f"{r['id']:>3}  {r['name']:<28} {r['category']:<12} {r['status']:<9} last seen {r['last_seen']}  "
+                f"{r['map_versions']} map(s), {r['debriefs']} debrief(s)"
+            )
         )
 
 
@@ -119,7 +122,7 @@ def show_cmd(incident: str = INC_OPT, db: Path = DB_OPT, as_json: bool = JSON_OP
         print_json(out)
         return
     console.print(
-        f"[bold]{out['name']}[/bold] ({out['category']}, {out['status']}): IPP {inc.ipp_lat:.5f},{inc.ipp_lon:.5f}, "
+        f"{out['name']} ({out['category']}, {out['status']}): IPP {inc.ipp_lat:.5f},{inc.ipp_lon:.5f}, "
         f"last seen {out['last_seen']}, terrain {out['region']}"
     )
     console.print(f"teams: {', '.join(t['name'] + ' (' + t['resource_key'] + ')' for t in out['teams']) or 'none'}")
@@ -345,7 +348,7 @@ def log_cmd(
         return
     for r in rows:
         mark = f" (undone by #{r['undone_by']})" if r["undone_by"] else ""
-        typer.echo(f"#{r['id']:<4} {r['time']}  {r['who']:<12} {r['summary']}{mark}")
+        typer.echo(plain(f"#{r['id']:<4} {r['time']}  {r['who']:<12} {r['summary']}{mark}"))
 
 
 @app.command("undo")
@@ -368,7 +371,33 @@ def replay_cmd(incident: str = INC_OPT, db: Path = DB_OPT, as_json: bool = JSON_
     else:
         console.print(rep.to_text())
     if not rep.ok:
-        raise DataFileError("the stored maps differ from their replay; the workspace may be damaged")
+        raise DataFileError("the stored maps or the audit log differ from their replay; the workspace may be damaged")
+
+
+@app.command("verify")
+def verify_cmd(db: Path = DB_OPT, as_json: bool = JSON_OPT) -> None:
+    """Check the workspace: SQLite integrity, the audit log's hash chain, every row against the log.
+
+    Prints the head of the chain (last entry and its hash): note it in the paper log now and
+    then; a history rewritten since, even with its hashes recomputed, no longer ends there.
+    """
+    from carpathia.errors import DataFileError
+
+    with _ws(db) as ws:
+        problems = ws.store.integrity_check() + ws.store.verify()
+        head = ws.store.head()
+        entries = ws.store.count("audit")
+    if as_json:
+        print_json({"ok": not problems, "problems": problems, "entries": entries, "head": head})
+    else:
+        for p in problems:
+            console.print(p)
+        if head is not None:
+            console.print(f"audit log: {entries} entries, head #{head[0]} {head[1]}")
+        if not problems:
+            console.print("workspace intact: integrity ok, hash chain unbroken, every row as the log records it")
+    if problems:
+        raise DataFileError(f"{len(problems)} problem(s) in {ws.store.path}; see above")
 
 
 @app.command("export")

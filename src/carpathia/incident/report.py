@@ -203,10 +203,12 @@ class ReplayReport:
     """Each stored map version against its rebuild: ``versions`` rows (version, kind, stored, replayed, ok)."""
 
     versions: list[dict[str, Any]]
+    #: What :meth:`Store.verify` found wrong with the audit log's hash chain and the rows it records.
+    audit_problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return all(v["ok"] for v in self.versions)
+        return all(v["ok"] for v in self.versions) and not self.audit_problems
 
     @property
     def final_hash(self) -> str | None:
@@ -217,7 +219,11 @@ class ReplayReport:
             f"v{v['version']:<3} {v['kind']:<8} {'ok' if v['ok'] else 'DIFFERS'}  {v['replayed']}"
             for v in self.versions
         ]
-        lines.append("replay matches the stored maps" if self.ok else "replay DIFFERS from the stored maps")
+        lines += [f"audit: {p}" for p in self.audit_problems]
+        if self.audit_problems:
+            lines.append("the audit log's hash chain or the rows it records are NOT intact")
+        maps_ok = all(v["ok"] for v in self.versions)
+        lines.append("replay matches the stored maps" if maps_ok else "replay DIFFERS from the stored maps")
         return "\n".join(lines)
 
 
@@ -271,7 +277,7 @@ def replay_incident(ws: Workspace, incident=None) -> ReplayReport:
                 "ok": blob_ok and h == v["grid_hash"],
             }
         )
-    return ReplayReport(out)
+    return ReplayReport(out, ws.store.verify())
 
 
 # ---------------------------------------------------------------------- layers
