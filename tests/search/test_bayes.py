@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numba
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -46,20 +47,29 @@ unit = st.floats(0, 1, allow_nan=False)
     pod=arrays(np.float64, (9, 9), elements=unit),
     row=st.floats(0, 0.9),
 )
+# issue 21: POD 0.99999 everywhere left Σ = 0.99999999998890 when the update divided by
+# 1 − Σ POA·POD (cancellation); dividing by the kept mass Σ POA·(1 − POD) + ROW is exact
+@example(w=np.ones((9, 9)), pod=np.full((9, 9), 0.99999), row=0.0)
+@example(w=np.ones((9, 9)), pod=np.full((9, 9), 1 - 1e-9), row=0.0)
 def test_every_update_sums_to_one_and_follows_bayes(w, pod, row):
     t = FLAT
     if w.sum() <= 0:
         w[4, 4] = 1.0
     m = ProbabilityMap.from_weights(w, t, rest_of_world=row)
-    searched = float((m.cells * pod).sum())
-    if 1 - searched <= 1e-9:
+    # Bayes: P(here | missed) = POA·(1 − POD) / P(missed), P(missed) = Σ POA·(1 − POD) + ROW
+    kept = m.cells * (1 - pod)
+    missed = math.fsum(kept.ravel()) + m.rest_of_world
+    if missed < 0.5e-12:
         with pytest.raises(InputError, match="certain"):
             update_unsuccessful(m, pod)
         return
+    if missed < 2e-12:
+        return  # at the refusal threshold: either answer is right
     new = update_unsuccessful(m, pod, time=T0)
     assert new.total == pytest.approx(1.0, abs=1e-12)
-    assert np.allclose(new.cells, m.cells * (1 - pod) / (1 - searched), rtol=1e-12, atol=1e-300)
-    assert new.rest_of_world == pytest.approx(row / (1 - searched), rel=1e-12)
+    assert math.fsum(new.cells.ravel()) + new.rest_of_world == pytest.approx(1.0, abs=1e-13)
+    assert np.allclose(new.cells, kept / missed, rtol=1e-12, atol=1e-300)
+    assert new.rest_of_world == pytest.approx(row / missed, rel=1e-12)
     assert new.rest_of_world >= row  # the rest of the world was not searched: it rises
     assert (new.cells[pod == 1] == 0).all()  # POD 1 zeroes the searched cells
     unsearched = (pod == 0) & (m.cells > 0)
@@ -231,3 +241,116 @@ def test_grid_hash():
         numba.set_num_threads(before)
     assert grid_hash(a) == single  # the same whatever the thread count
     assert grid_hash(np.asfortranarray(a)) == grid_hash(a)
+
+
+# ------------------------------------------------- responsive and unresponsive kept apart (issue 13 item 3)
+def _passes_pod(m0, passes, q):
+    """POD of several passes over a whole grid (ROW 0): 1 − Π P(missed in pass k)."""
+    m, miss = m0, 1.0
+    for cr, cu in passes:
+        m = update_unsuccessful(
+            m, coverage=cu, responsive_coverage=cr, p_responsive=q if m.responsive is None else None
+        )
+        miss *= 1.0 - m.meta["updates"][-1]["mass_searched"]
+    return 1.0 - miss, m
+
+
+def test_two_passes_published_pod(flat):
+    """Issue 13: q = 0.5, C_r = 2, C_u = 0.2 per pass, two passes: POD 0.656 (per-pass mixtures gave 0.772).
+
+    No detection after both passes: q·e^(−4) + (1 − q)·e^(−0.4) = 0.344, not (q·e^(−2) + (1 − q)·e^(−0.2))² = 0.228.
+    """
+    m0 = ProbabilityMap.uniform(flat)
+    cr, cu = np.full(flat.shape, 2.0), np.full(flat.shape, 0.2)
+    pod, m = _passes_pod(m0, [(cr, cu), (cr, cu)], 0.5)
+    assert pod == pytest.approx(0.656, abs=5e-4)
+    assert pod == pytest.approx(1 - (0.5 * math.exp(-4) + 0.5 * math.exp(-0.4)), rel=1e-12)
+    per_pass_mixture = 1 - (0.5 * math.exp(-2) + 0.5 * math.exp(-0.2)) ** 2
+    assert per_pass_mixture == pytest.approx(0.772, abs=5e-4) and abs(pod - per_pass_mixture) > 0.1
+    # after two misses a responsive subject is unlikely: the posterior share falls from 0.5 to 2.7 %
+    q_after = 0.5 * math.exp(-4) / (0.5 * math.exp(-4) + 0.5 * math.exp(-0.4))
+    np.testing.assert_allclose(m.responsive, q_after, rtol=1e-12)
+    assert m.meta["updates"][-1]["responsive_share"]["after"] == pytest.approx(q_after, rel=1e-12)
+    assert m.meta["p_responsive_prior"] == 0.5
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    covs=st.lists(
+        st.tuples(
+            arrays(np.float64, (9, 9), elements=st.floats(0, 5)),
+            arrays(np.float64, (9, 9), elements=st.floats(0, 1)),
+        ),
+        min_size=2,
+        max_size=4,
+    ),
+    q=st.floats(0, 1),
+    row=st.floats(0.01, 0.5),
+    clue=st.booleans(),
+)
+def test_repeated_two_state_debriefs_equal_one_with_the_summed_coverage(covs, q, row, clue):
+    """Searching n times is one search with the summed responsive and unresponsive coverages."""
+    m0 = ProbabilityMap.from_weights(np.arange(1.0, 82.0).reshape(9, 9), FLAT, rest_of_world=row)
+    m = m0
+    for k, (cr, cu) in enumerate(covs):
+        m = update_unsuccessful(m, coverage=cu, responsive_coverage=cr, p_responsive=q if k == 0 else None)
+        if clue and k == 0:  # a clue's likelihood is the same for both states: it commutes
+            m = update_clue(m, *FLAT.to_lonlat(4, 4), sigma_m=150.0, weight=3.0)
+    once = update_unsuccessful(
+        m0, coverage=sum(c[1] for c in covs), responsive_coverage=sum(c[0] for c in covs), p_responsive=q
+    )
+    if clue:
+        once = update_clue(once, *FLAT.to_lonlat(4, 4), sigma_m=150.0, weight=3.0)
+    np.testing.assert_allclose(m.cells, once.cells, rtol=1e-9, atol=1e-300)
+    assert m.rest_of_world == pytest.approx(once.rest_of_world, rel=1e-9)
+    np.testing.assert_allclose(m.responsive, once.responsive, rtol=1e-9, atol=1e-12)
+    assert math.fsum(m.cells.ravel()) + m.rest_of_world == pytest.approx(1.0, abs=1e-12)
+
+
+def test_two_state_limits_and_errors(flat):
+    m = _map(flat)
+    cr = np.random.default_rng(1).uniform(0, 3, flat.shape)
+    cu = cr / 10
+    only_u = update_unsuccessful(m, coverage=cu)
+    np.testing.assert_allclose(
+        update_unsuccessful(m, coverage=cu, responsive_coverage=cr, p_responsive=0.0).cells, only_u.cells, rtol=1e-12
+    )
+    only_r = update_unsuccessful(m, coverage=cr)
+    np.testing.assert_allclose(
+        update_unsuccessful(m, coverage=cu, responsive_coverage=cr, p_responsive=1.0).cells, only_r.cells, rtol=1e-12
+    )
+    # the prior comes from the model's meta when not given; unknown: unresponsive
+    meta = ProbabilityMap(m.cells, m.transform, m.crs, rest_of_world=m.rest_of_world, meta={"p_responsive": 0.3})
+    a = update_unsuccessful(meta, coverage=cu, responsive_coverage=cr)
+    b = update_unsuccessful(m, coverage=cu, responsive_coverage=cr, p_responsive=0.3)
+    np.testing.assert_array_equal(a.cells, b.cells)
+    np.testing.assert_allclose(
+        update_unsuccessful(m, coverage=cu, responsive_coverage=cr).cells, only_u.cells, rtol=1e-12
+    )
+    # a tracked share refuses another prior, keeps through a one-state update
+    with pytest.raises(InputError, match="already tracks"):
+        update_unsuccessful(b, coverage=cu, responsive_coverage=cr, p_responsive=0.6)
+    assert update_unsuccessful(b, coverage=cu).responsive is b.responsive
+    with pytest.raises(InputError):
+        update_unsuccessful(m, np.zeros(flat.shape), responsive_coverage=cr)
+    with pytest.raises(InputError):
+        update_unsuccessful(m, coverage=cu, p_responsive=0.5)
+    with pytest.raises(InputError, match="invalid"):
+        update_unsuccessful(m, coverage=cu, responsive_coverage=-cr, p_responsive=0.5)
+
+
+def test_two_state_history_replays(flat, tmp_path):
+    m0 = _map(flat)
+    rng = np.random.default_rng(5)
+    grids = [(rng.uniform(0, 2, flat.shape), rng.uniform(0, 0.3, flat.shape)) for _ in range(2)]
+    m = m0
+    for k, (cr, cu) in enumerate(grids):
+        m = update_unsuccessful(m, coverage=cu, responsive_coverage=cr, p_responsive=0.4 if k == 0 else None, time=T0)
+    data = [g for cr, cu in grids for g in (cu, cr)]
+    again = replay(m0, m.meta["updates"], data)
+    np.testing.assert_array_equal(again.cells, m.cells)
+    np.testing.assert_array_equal(again.responsive, m.responsive)
+    # the share survives a float64 GeoTIFF round trip
+    back = ProbabilityMap.from_geotiff(m.to_geotiff(tmp_path / "m.tif", dtype="float64"))
+    np.testing.assert_array_equal(back.responsive, m.responsive)
+    np.testing.assert_allclose(back.cells, m.cells, rtol=1e-15)

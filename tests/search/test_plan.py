@@ -159,3 +159,29 @@ def test_debrief_lowers_the_searched_segment():
     assert auto.pos == pytest.approx(mixed.pos, rel=1e-12) and auto.record["details"]["p_responsive"] == 0.5
     known.meta["p_responsive"] = 0.0  # every simulated subject incapacitated: the unresponsive update
     assert debrief(known, trk, res, terrain=t).pos == pytest.approx(d.pos, rel=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:.*outside the grid")
+def test_two_debriefs_of_the_same_ground_equal_one_with_both_tracks():
+    """Issue 13 item 3: with a responsive share, debriefing the same track twice is one debrief of
+    the summed coverage (per-pass mixtures overstated it), and the second pass finds less."""
+    t = _flat()
+    pmap = ProbabilityMap(
+        ProbabilityMap.uniform(t).cells, t.transform, t.crs, rest_of_world=0.1, meta={"p_responsive": 0.5}
+    )
+    segs = auto_segments(t, pmap, level=1.0, target_km2=(1.0, 3.0))
+    plan = plan_period(pmap, segs, teams_from_counts({"hasty-team": 1}), terrain=t, period_h=6)
+    res = default_resources()["hasty-team"]
+    trk = track_from_route(plan_routes(plan, segs, t)[0], speed_m_s=res.speed_m_s)
+    first = debrief(pmap, trk, res, terrain=t)
+    second = debrief(first.map, trk, res, terrain=t)
+    once = debrief(pmap, [trk, trk], res, terrain=t)
+    np.testing.assert_allclose(second.map.cells, once.map.cells, rtol=1e-9, atol=1e-300)
+    assert second.map.rest_of_world == pytest.approx(once.map.rest_of_world, rel=1e-9)
+    assert (1 - first.pos) * (1 - second.pos) == pytest.approx(1 - once.pos, rel=1e-9)
+    assert first.record["details"]["p_responsive"] == 0.5 and second.record["details"]["p_responsive"] == 0.5
+    # the old per-pass mixture (the same q each time) would have claimed more
+    cov = first.coverage
+    mix = cov.pod(p_responsive=0.5)
+    per_pass = 1 - (1 - float((pmap.cells * mix).sum())) * (1 - float((first.map.cells * mix).sum()))
+    assert per_pass > 1 - (1 - first.pos) * (1 - second.pos) + 1e-3

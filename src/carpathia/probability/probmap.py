@@ -25,6 +25,8 @@ __all__ = ["CONTAINMENT_LEVELS", "ProbabilityMap"]
 #: Containment levels drawn and reported by default (Koester's quartiles and the 95 % ring).
 CONTAINMENT_LEVELS = (0.25, 0.5, 0.75, 0.95)
 _WGS84 = CRS.from_epsg(4326)
+#: Description of the GeoTIFF band that holds the per-cell responsive share.
+RESPONSIVE_BAND = "responsive share of the subject per cell (posterior)"
 
 
 class ProbabilityMap:
@@ -43,7 +45,16 @@ class ProbabilityMap:
         Probability that the subject is outside the grid, in [0, 1].
     meta
         Model name, parameters, seed: written into every file the map is saved to.
+    responsive
+        Optional grid of the probability that the subject, if in that cell, can respond to
+        searchers (calls, whistles). It starts from the model's share (``meta["p_responsive"]``)
+        and becomes a per-cell posterior after searches that used different sweep widths for
+        responsive and unresponsive subjects (:func:`carpathia.search.update_unsuccessful`).
+        ``None``: no share is tracked.
     """
+
+    #: Per-cell posterior responsive share, or None (see the class docstring).
+    responsive: np.ndarray | None = None
 
     def __init__(
         self,
@@ -53,6 +64,7 @@ class ProbabilityMap:
         *,
         rest_of_world: float = 0.0,
         meta: dict[str, Any] | None = None,
+        responsive: np.ndarray | None = None,
     ) -> None:
         w = np.array(cells, dtype=np.float64)
         if w.ndim != 2:
@@ -75,6 +87,14 @@ class ProbabilityMap:
         self.crs = CRS.from_user_input(crs)
         self.rest_of_world = row
         self.meta: dict[str, Any] = dict(meta or {})
+        if responsive is not None:
+            q = np.array(responsive, dtype=np.float64)
+            if q.shape != w.shape:
+                raise InputError(f"the responsive share grid is {q.shape}, the map {w.shape}")
+            if not np.isfinite(q).all() or (q < 0).any() or (q > 1).any():
+                raise InputError("the responsive share must be in [0, 1] in every cell")
+            q.setflags(write=False)
+            self.responsive = q
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -91,7 +111,14 @@ class ProbabilityMap:
         return cls.from_weights(m.astype(np.float64), terrain, rest_of_world=rest_of_world, meta={"model": "uniform"})
 
     def _new(self, cells: np.ndarray, rest_of_world: float, **meta) -> ProbabilityMap:
-        return ProbabilityMap(cells, self.transform, self.crs, rest_of_world=rest_of_world, meta={**self.meta, **meta})
+        return ProbabilityMap(
+            cells,
+            self.transform,
+            self.crs,
+            rest_of_world=rest_of_world,
+            meta={**self.meta, **meta},
+            responsive=self.responsive,
+        )
 
     # ------------------------------------------------------------------ geometry
     @property
@@ -249,16 +276,23 @@ class ProbabilityMap:
         return ProbabilityMap(cells, self.transform, self.crs, rest_of_world=row, meta={"model": "mixture"})
 
     # ------------------------------------------------------------------ files
-    def to_geotiff(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-        """Write float32 probabilities with CRS and metadata tags (model, parameters, seed, ROW)."""
+    def to_geotiff(self, path: str | os.PathLike, *, overwrite: bool = False, dtype: str = "float32") -> Path:
+        """Write probabilities with CRS and metadata tags (model, parameters, seed, ROW).
+
+        ``dtype`` is ``"float32"`` (default, half the size) or ``"float64"`` (the bits of the map,
+        for a map that later Bayes updates start from). A tracked responsive share
+        (:attr:`responsive`) is written as band 2.
+        """
         check_output(path, overwrite=overwrite, suffixes=(".tif", ".tiff"))
+        if dtype not in ("float32", "float64"):
+            raise InputError(f"a map is written as float32 or float64, not {dtype!r}")
         h, w = self.shape
         profile = {
             "driver": "GTiff",
             "height": h,
             "width": w,
-            "count": 1,
-            "dtype": "float32",
+            "count": 1 if self.responsive is None else 2,
+            "dtype": dtype,
             "crs": self.crs,
             "transform": self.transform,
             "compress": "deflate",
@@ -271,9 +305,12 @@ class ProbabilityMap:
             "CARPATHIA_META": json.dumps(self.meta, default=str, ensure_ascii=False),
         }
         with atomic_output(path, overwrite=overwrite) as tmp, rasterio.open(tmp, "w", **profile) as ds:
-            ds.write(self.cells.astype(np.float32), 1)
+            ds.write(self.cells.astype(dtype), 1)
             ds.update_tags(**tags)
             ds.set_band_description(1, "probability of area (POA) per cell")
+            if self.responsive is not None:
+                ds.write(self.responsive.astype(dtype), 2)
+                ds.set_band_description(2, RESPONSIVE_BAND)
         return Path(path)
 
     @classmethod
@@ -285,6 +322,9 @@ class ProbabilityMap:
         try:
             with rasterio.open(p) as ds:
                 cells = ds.read(1).astype(np.float64)
+                share = None
+                if ds.count >= 2 and ds.descriptions[1] == RESPONSIVE_BAND:
+                    share = np.clip(np.nan_to_num(ds.read(2).astype(np.float64)), 0.0, 1.0)
                 tags = ds.tags()
                 transform, crs, nodata = ds.transform, ds.crs, ds.nodata
         except rasterio.errors.RasterioError as exc:
@@ -299,7 +339,7 @@ class ProbabilityMap:
             meta = json.loads(tags.get("CARPATHIA_META", "{}"))
         except json.JSONDecodeError:
             meta = {}
-        return cls(cells, transform, crs, rest_of_world=row, meta=meta)
+        return cls(cells, transform, crs, rest_of_world=row, meta=meta, responsive=share)
 
     def to_geojson(self, path: str | os.PathLike, *, levels=CONTAINMENT_LEVELS, overwrite: bool = False) -> Path:
         """Containment polygons (25/50/75/95 %) as a GeoJSON FeatureCollection in lon/lat."""

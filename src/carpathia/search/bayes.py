@@ -38,7 +38,7 @@ from pyproj import Transformer
 from carpathia.errors import InputError, OutsideTerrainError
 from carpathia.probability.probmap import ProbabilityMap
 
-__all__ = ["MapHistory", "grid_hash", "replay", "update_clue", "update_unsuccessful"]
+__all__ = ["MapHistory", "grid_hash", "prior_share", "replay", "update_clue", "update_unsuccessful"]
 
 _P1 = np.uint64(0x9E3779B185EBCA87)
 _P2 = np.uint64(0xC2B2AE3D27D4EB4F)
@@ -105,12 +105,14 @@ _EXPM1_BELOW = 0.01
 
 @njit(cache=True, nogil=True)
 def _keep_row_pod(cells, pod, out, i):
-    """Row ``i``: ``out = POA·(1 − POD)``; returns Σ POA·POD, max POD, cells searched, bad values, Σ POA."""
+    """Row ``i``: ``out = POA·(1 − POD)``; returns Σ POA·POD, max POD, cells searched, bad values,
+    Σ POA and the kept mass Σ POA·(1 − POD)."""
     s = 0.0
     mx = 0.0
     n = 0
     nb = 0
     tot = 0.0
+    kept = 0.0
     for j in range(cells.shape[1]):
         c = cells[i, j]
         tot += c
@@ -125,7 +127,8 @@ def _keep_row_pod(cells, pod, out, i):
             out[i, j] = c * (1.0 - v)
         else:
             out[i, j] = c
-    return s, mx, n, nb, tot
+        kept += out[i, j]
+    return s, mx, n, nb, tot, kept
 
 
 @njit(cache=True, nogil=True)
@@ -140,6 +143,7 @@ def _keep_row_cov(cells, cov, out, i):
     n = 0
     nb = 0
     tot = 0.0
+    kept = 0.0
     for j in range(cells.shape[1]):
         c = cells[i, j]
         tot += c
@@ -161,13 +165,70 @@ def _keep_row_cov(cells, cov, out, i):
             out[i, j] = c * e
         else:
             out[i, j] = c
-    return s, mx, n, nb, tot
+        kept += out[i, j]
+    return s, mx, n, nb, tot, kept
+
+
+@njit(cache=True, nogil=True)
+def _keep_row_two(cells, share, cov_r, cov_u, out, qout, i):
+    """Row ``i`` of a two-state update: the subject in a cell is responsive with probability
+    ``q`` (``share``) and is missed with ``q·exp(−C_r) + (1 − q)·exp(−C_u)``.
+
+    ``out = POA·(q·e^(−C_r) + (1 − q)·e^(−C_u))`` and ``qout = q·e^(−C_r) / (q·e^(−C_r) + (1 − q)·e^(−C_u))``
+    (the responsive share after the miss); returns as :func:`_keep_row_pod`.
+    """
+    s = 0.0
+    mx = 0.0
+    n = 0
+    nb = 0
+    tot = 0.0
+    kept = 0.0
+    for j in range(cells.shape[1]):
+        c = cells[i, j]
+        tot += c
+        q = share[i, j]
+        a = cov_r[i, j]
+        b = cov_u[i, j]
+        out[i, j] = c
+        qout[i, j] = q
+        if not (a >= 0.0 and a < math.inf and b >= 0.0 and b < math.inf):
+            nb += 1
+        elif a > 0.0 or b > 0.0:
+            pr = -math.expm1(-a)
+            pu = -math.expm1(-b)
+            pd = q * pr + (1.0 - q) * pu
+            r = q * (1.0 - pr)
+            miss = r + (1.0 - q) * (1.0 - pu)
+            s += c * pd
+            n += 1
+            mx = max(mx, pd)
+            out[i, j] = c * miss
+            if miss > 0.0:
+                qout[i, j] = r / miss
+        kept += out[i, j]
+    return s, mx, n, nb, tot, kept
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _two_state_pass(cells, share, cov_r, cov_u, out, qout):
+    """:func:`_keep_row_two` over all rows in parallel; the sums of :func:`_search_pass` without hashes."""
+    nr = cells.shape[0]
+    mass = np.zeros(nr)
+    peak = np.zeros(nr)
+    count = np.zeros(nr, np.int64)
+    bad = np.zeros(nr, np.int64)
+    total = np.zeros(nr)
+    kept = np.zeros(nr)
+    for i in prange(nr):
+        mass[i], peak[i], count[i], bad[i], total[i], kept[i] = _keep_row_two(cells, share, cov_r, cov_u, out, qout, i)
+    top = peak.max() if nr > 0 else 0.0
+    return mass.sum(), top, count.sum(), bad.sum(), total.sum(), kept.sum()
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def _search_pass(cells, data, is_coverage, out):
     """One parallel pass: row hashes of both grids, the kept mass ``out = POA·(1 − POD)`` (not yet
-    renormalised), Σ POA·POD, max POD, searched cells, bad values and Σ POA.
+    renormalised), Σ POA·POD, max POD, searched cells, bad values, Σ POA and the kept mass.
 
     ``data`` is a POD grid (in [0, 1]) or, with ``is_coverage``, a coverage grid (≥ 0).
     """
@@ -181,20 +242,21 @@ def _search_pass(cells, data, is_coverage, out):
     count = np.zeros(nr, np.int64)
     bad = np.zeros(nr, np.int64)
     total = np.zeros(nr)
+    kept = np.zeros(nr)
     for i in prange(nr):
         hc[i] = _hash_row(cb, i)
         hd[i] = _hash_row(db, i)
         if is_coverage:
-            mass[i], peak[i], count[i], bad[i], total[i] = _keep_row_cov(cells, data, out, i)
+            mass[i], peak[i], count[i], bad[i], total[i], kept[i] = _keep_row_cov(cells, data, out, i)
         else:
-            mass[i], peak[i], count[i], bad[i], total[i] = _keep_row_pod(cells, data, out, i)
+            mass[i], peak[i], count[i], bad[i], total[i], kept[i] = _keep_row_pod(cells, data, out, i)
     top = peak.max() if nr > 0 else 0.0
-    return hc, hd, mass.sum(), top, count.sum(), bad.sum(), total.sum()
+    return hc, hd, mass.sum(), top, count.sum(), bad.sum(), total.sum(), kept.sum()
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def _rescale(out, scale):
-    """``out *= scale`` in place, rows in parallel (the renormalisation by ``1/(1 − Σ POA·POD)``)."""
+    """``out *= scale`` in place, rows in parallel (the renormalisation by the kept mass)."""
     nr, nc = out.shape
     for i in prange(nr):
         for j in range(nc):
@@ -238,7 +300,9 @@ def _now(time) -> str:
     return str(time)
 
 
-def _wrap(pmap: ProbabilityMap, cells: np.ndarray, row: float, updates: list[dict]) -> ProbabilityMap:
+def _wrap(
+    pmap: ProbabilityMap, cells: np.ndarray, row: float, updates: list[dict], responsive: np.ndarray | None = None
+) -> ProbabilityMap:
     """A map on ``pmap``'s grid from cells already normalised to ``1 − row`` (no second pass).
 
     The public constructor would copy, re-validate and renormalise 16 M cells (about 120 ms on a
@@ -252,6 +316,10 @@ def _wrap(pmap: ProbabilityMap, cells: np.ndarray, row: float, updates: list[dic
     out.crs = pmap.crs
     out.rest_of_world = float(min(1.0, max(0.0, row)))
     out.meta = {**pmap.meta, "updates": updates}
+    share = pmap.responsive if responsive is None else responsive
+    if share is not None:
+        share.setflags(write=False)
+        out.responsive = share
     return out
 
 
@@ -260,6 +328,8 @@ def update_unsuccessful(
     pod_grid: np.ndarray | None = None,
     *,
     coverage: np.ndarray | None = None,
+    responsive_coverage: np.ndarray | None = None,
+    p_responsive: float | None = None,
     label: str | None = None,
     time: _dt.datetime | str | None = None,
     details: Mapping[str, Any] | None = None,
@@ -276,6 +346,17 @@ def update_unsuccessful(
         coverage per cell (≥ 0), turned into ``POD = 1 − exp(−C)`` inside the kernel. Give
         exactly one of the two; for a :class:`~carpathia.search.CoverageGrid`, pass
         ``cov.pod(subject)`` or ``cov.coverage(subject)``.
+    responsive_coverage
+        Coverage per cell for a *responsive* subject (one who answers calls). With it,
+        ``coverage`` is the unresponsive subject's coverage and the update keeps the two states
+        apart: in cell *i* the subject is missed with ``qᵢ·exp(−C_r,i) + (1 − qᵢ)·exp(−C_u,i)``,
+        where ``qᵢ`` is the responsive share of the map (:attr:`ProbabilityMap.responsive`), and
+        the new map carries the posterior share ``qᵢ·exp(−C_r,i) / (that)``. Two debriefs of the
+        same ground then equal one debrief of the summed coverages, as they must.
+    p_responsive
+        The prior responsive share for a two-state update of a map that does not track one yet
+        (default the map's ``meta["p_responsive"]``, else 0: an unknown subject is treated as
+        unresponsive). A map that already tracks its share refuses a different prior.
     label, time, details
         Recorded: what the search was (assignment, tracks), when (default now, UTC), and any
         small JSON-able facts (e.g. the coverage grid's track log).
@@ -283,8 +364,11 @@ def update_unsuccessful(
     Returns
     -------
     ProbabilityMap
-        ``POA' = POA·(1 − POD)/(1 − Σ POA·POD)`` and ``ROW' = ROW/(1 − Σ POA·POD)``. The
-        record is appended to ``meta["updates"]``.
+        ``POA' = POA·(1 − POD)/K`` and ``ROW' = ROW/K``, where ``K = Σ POA·(1 − POD) + ROW`` is
+        the kept mass (``1 − Σ POA·POD`` in exact arithmetic; summed directly it stays accurate
+        when almost everything was searched). The record is appended to ``meta["updates"]``.
+        A one-state update leaves a tracked responsive share as it is (the same POD for both
+        states says nothing about which state the subject is in).
 
     Raises
     ------
@@ -304,6 +388,12 @@ def update_unsuccessful(
     Stone, L. D. (1975). Theory of Optimal Search. Academic Press (2nd ed. 1989, ORSA), ch. 2.
     Koopman, B. O. (1946/1980). Search and Screening.
     """
+    if responsive_coverage is not None:
+        if coverage is None or pod_grid is not None:
+            raise InputError("a two-state update takes coverage (unresponsive) and responsive_coverage")
+        return _update_two_state(pmap, coverage, responsive_coverage, p_responsive, label, time, details)
+    if p_responsive is not None:
+        raise InputError("p_responsive goes with responsive_coverage (a two-state update)")
     if (pod_grid is None) == (coverage is None):
         raise InputError("give either a POD grid or a coverage grid")
     is_cov = coverage is not None
@@ -312,11 +402,11 @@ def update_unsuccessful(
         raise InputError(f"the {'coverage' if is_cov else 'POD'} grid is {data.shape}, the map {pmap.shape}")
     cells = _readonly(pmap.cells)
     new = np.empty(cells.shape)  # numpy's allocator asks the kernel for huge pages; numba's would not
-    hc, hd, mass, peak, searched, bad, grid_mass = _search_pass(cells, data, is_cov, new)
+    hc, hd, mass, peak, searched, bad, grid_mass, kept = _search_pass(cells, data, is_cov, new)
     if bad:
         what = "coverage must be finite and ≥ 0" if is_cov else "POD must be in [0, 1]"
         raise InputError(f"{bad} cell(s) of the grid are invalid: {what}")
-    remaining = 1.0 - mass
+    remaining = _kept_mass(mass, kept, pmap.rest_of_world)
     if remaining <= 1e-12:
         raise InputError(
             "this search was certain to find the subject (Σ POA·POD = 1); the map cannot be updated: "
@@ -342,6 +432,89 @@ def update_unsuccessful(
     if details:
         record["details"] = dict(details)
     return _wrap(pmap, new, row_after, [*pmap.meta.get("updates", []), record])
+
+
+def _kept_mass(searched: float, kept: float, row: float) -> float:
+    """P(missed) = Σ POA·(1 − POD) + ROW, summed directly (accurate when almost all was searched);
+    exactly 1 when nothing was searched (the map stays bit for bit) and never above 1 (so no
+    unsearched cell falls by a rounding error)."""
+    if searched == 0.0:
+        return 1.0
+    return min(1.0, kept + row)
+
+
+def prior_share(pmap: ProbabilityMap, p_responsive: float | None = None) -> np.ndarray:
+    """The responsive share per cell a two-state update starts from.
+
+    The map's tracked share if it has one; else ``p_responsive``, else the map's
+    ``meta["p_responsive"]``, else 0 (nothing known about the subject: unresponsive).
+    """
+    if pmap.responsive is not None:
+        if p_responsive is not None:
+            q0 = pmap.meta.get("p_responsive_prior")
+            if q0 is None or not math.isclose(float(q0), float(p_responsive), rel_tol=0, abs_tol=1e-12):
+                raise InputError(
+                    f"this map already tracks the responsive share (prior {q0}) since an earlier debrief; "
+                    f"leave p_responsive out (it was {p_responsive})"
+                )
+        return pmap.responsive
+    q = p_responsive if p_responsive is not None else pmap.meta.get("p_responsive")
+    q = 0.0 if q is None else float(q)
+    if not (0.0 <= q <= 1.0):
+        raise InputError(f"p_responsive must be in [0, 1], not {q!r}")
+    return np.full(pmap.shape, q)
+
+
+def _update_two_state(pmap, cov_u, cov_r, p_responsive, label, time, details) -> ProbabilityMap:
+    """:func:`update_unsuccessful` with responsive and unresponsive coverage kept apart."""
+    cu = _readonly(cov_u)
+    cr = _readonly(cov_r)
+    for g, what in ((cu, "coverage"), (cr, "responsive coverage")):
+        if g.shape != pmap.shape:
+            raise InputError(f"the {what} grid is {g.shape}, the map {pmap.shape}")
+    share = _readonly(prior_share(pmap, p_responsive))
+    cells = _readonly(pmap.cells)
+    new = np.empty(cells.shape)
+    qnew = np.empty(cells.shape)
+    mass, peak, searched, bad, grid_mass, kept = _two_state_pass(cells, share, cr, cu, new, qnew)
+    if bad:
+        raise InputError(f"{bad} cell(s) of the coverage grids are invalid: coverage must be finite and ≥ 0")
+    remaining = _kept_mass(mass, kept, pmap.rest_of_world)
+    if remaining <= 1e-12:
+        raise InputError(
+            "this search was certain to find the subject (Σ POA·POD = 1); the map cannot be updated: "
+            "check the coverage or give the map a rest-of-world probability"
+        )
+    _rescale(new, 1.0 / remaining)
+    row_after = pmap.rest_of_world / remaining
+    q0 = pmap.meta.get("p_responsive_prior")
+    if pmap.responsive is None:
+        q0 = float(share.flat[0]) if share.size else 0.0
+    record = {
+        "kind": "unsuccessful-search",
+        "time": _now(time),
+        "label": label,
+        "parameters": {"input": "coverage", "states": "responsive+unresponsive", "p_responsive_prior": q0},
+        "input_hash": grid_hash(cells, pmap.rest_of_world),
+        "data_hash": grid_hash(cu),
+        "responsive_hash": grid_hash(cr),
+        "mass_searched": float(mass),
+        "pod": {
+            "max": float(peak),
+            "cells_searched": int(searched),
+            "mean_over_map": float(mass / grid_mass) if grid_mass > 0 else 0.0,
+        },
+        "responsive_share": {
+            "before": float((cells * share).sum() / grid_mass) if grid_mass > 0 else q0,
+            "after": float((new * qnew).sum() / (1.0 - row_after)) if row_after < 1.0 else q0,
+        },
+        "rest_of_world": [pmap.rest_of_world, row_after],
+    }
+    if details:
+        record["details"] = dict(details)
+    out = _wrap(pmap, new, row_after, [*pmap.meta.get("updates", []), record], responsive=qnew)
+    out.meta["p_responsive_prior"] = q0
+    return out
 
 
 def update_clue(
@@ -414,6 +587,7 @@ def update_clue(
         pmap.crs,
         rest_of_world=row_after,
         meta={**pmap.meta, "updates": [*pmap.meta.get("updates", []), record]},
+        responsive=pmap.responsive,  # the clue's likelihood is the same for both states
     )
 
 
@@ -427,7 +601,8 @@ def replay(
 
     ``records`` are the ``meta["updates"]`` entries to apply, in order; only those past the
     ones ``initial`` already carries are applied. ``data`` gives the POD or coverage grid of
-    each unsuccessful search, by its ``data_hash`` (a mapping) or in order (a sequence). Clue
+    each unsuccessful search, by its ``data_hash`` (a mapping) or in order (a sequence; a
+    two-state update takes its unresponsive, then its responsive coverage). Clue
     records carry all they need. Each step checks the map's hash against the record's
     ``input_hash``, so a replay that drifts from the record stops with an error.
     """
@@ -460,9 +635,19 @@ def replay(
                     raise InputError(f"replay ran out of data grids at update {k}")
                 grid = in_order.pop(0)
             key = "coverage" if rec["parameters"]["input"] == "coverage" else "pod_grid"
-            m = update_unsuccessful(
-                m, **{key: grid}, label=rec.get("label"), time=rec["time"], details=rec.get("details")
-            )
+            extra: dict[str, Any] = {key: grid}
+            if "responsive_hash" in rec:
+                if by_hash is not None:
+                    if rec["responsive_hash"] not in by_hash:
+                        raise InputError(f"replay needs the grid with hash {rec['responsive_hash']} for update {k}")
+                    extra["responsive_coverage"] = by_hash[rec["responsive_hash"]]
+                else:
+                    if not in_order:
+                        raise InputError(f"replay ran out of data grids at update {k}")
+                    extra["responsive_coverage"] = in_order.pop(0)
+                if m.responsive is None:
+                    extra["p_responsive"] = rec["parameters"]["p_responsive_prior"]
+            m = update_unsuccessful(m, **extra, label=rec.get("label"), time=rec["time"], details=rec.get("details"))
             if m.meta["updates"][-1]["data_hash"] != rec["data_hash"]:
                 raise InputError(f"replay: the data grid for update {k} is not the recorded one")
         else:

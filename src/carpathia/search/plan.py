@@ -337,12 +337,17 @@ def debrief(
         The terrain the map was made on: its land cover sets the width per cell (else every
         cell is ``unknown``).
     subject, p_responsive
-        Update with the POD for ``subject`` (``"responsive"`` or ``"unresponsive"``), or with
-        ``p_responsive`` (probability the subject can respond) the mixture
-        ``q·POD_responsive + (1 − q)·POD_unresponsive``. ``"auto"`` (default) takes ``q`` from
-        the map's ``meta["p_responsive"]`` where the model set it (the ``agents`` model: the
-        share of simulated subjects not incapacitated by cold or the river, issue 6's coupling),
-        else plans for an unresponsive subject, the conservative choice.
+        Update with the coverage for ``subject`` (``"responsive"`` or ``"unresponsive"``), or,
+        with ``p_responsive`` (the prior probability that the subject can respond), a two-state
+        update that keeps the responsive and unresponsive coverages apart and carries the
+        responsive share per cell through the update
+        (:func:`~carpathia.search.update_unsuccessful` with ``responsive_coverage``): after a
+        miss the share falls where responsive searching was strong, so repeated searches do not
+        overstate POD. ``"auto"`` (default) does the two-state update when the map tracks a share
+        (an earlier two-state debrief) or its model set ``meta["p_responsive"]`` (the ``agents``
+        model: the category's behavioural responsive share, :func:`carpathia.subjects.responsive_share`,
+        times the share of simulated subjects not incapacitated); else it plans for an
+        unresponsive subject, the conservative choice.
     resources
         Resource table to look ``resource`` up in (default the built-in one).
     label, team, time
@@ -365,16 +370,38 @@ def debrief(
         pmap.check_on(terrain)
         landcover = np.asarray(terrain.layer("landcover")).astype(np.int64)
     cov = track_coverage(items, pmap, res, landcover=landcover, team=team or label)
-    if subject == "auto":
+    if subject not in ("auto", "responsive", "unresponsive"):
+        raise InputError(f"subject is 'auto', 'responsive' or 'unresponsive', not {subject!r}")
+    two_state = p_responsive is not None or (
+        subject == "auto" and (pmap.responsive is not None or pmap.meta.get("p_responsive") is not None)
+    )
+    if two_state:
+        subject = "responsive+unresponsive"
+        if p_responsive is None:  # the prior the update starts from, for the record
+            known = pmap.meta.get("p_responsive_prior" if pmap.responsive is not None else "p_responsive")
+            p_responsive_used = None if known is None else float(known)
+        else:
+            p_responsive_used = float(p_responsive)
+    elif subject == "auto":
         subject = "unresponsive"
-        if p_responsive is None and pmap.meta.get("p_responsive") is not None:
-            p_responsive = float(pmap.meta["p_responsive"])
-    details = {"resource": res.key, "subject": subject, "p_responsive": p_responsive, "tracks": cov.log}
-    if p_responsive is None:
-        new = update_unsuccessful(pmap, coverage=cov.coverage(subject), label=label, time=time, details=details)
+    details = {
+        "resource": res.key,
+        "subject": subject,
+        "p_responsive": p_responsive_used if two_state else None,
+        "tracks": cov.log,
+    }
+    if two_state:
+        new = update_unsuccessful(
+            pmap,
+            coverage=cov.coverage("unresponsive"),
+            responsive_coverage=cov.coverage("responsive"),
+            p_responsive=p_responsive,
+            label=label,
+            time=time,
+            details=details,
+        )
     else:
-        grid = cov.pod(p_responsive=p_responsive)
-        new = update_unsuccessful(pmap, grid, label=label, time=time, details=details)
+        new = update_unsuccessful(pmap, coverage=cov.coverage(subject), label=label, time=time, details=details)
     return Debrief(new, cov, dict(new.meta["updates"][-1]))
 
 
