@@ -82,6 +82,24 @@ def test_plan_then_update(incident):
     assert rec["rest_of_world"][1] > rec["rest_of_world"][0]
     assert (d / "u1" / "poa.tif").exists() and (d / "u1" / "poa.png").exists()
 
+    # issue 13 item 3: with a responsive share, update after update equals one update of both tracks
+    import numpy as np
+
+    from carpathia.probability import ProbabilityMap
+
+    t101, common = str(d / "t101.gpx"), ("--resource", "hasty-team", "--overwrite")
+    assert _main("update", "--map", str(d / "poa.tif"), "--track", t101, "--p-responsive", "0.5", *common,
+                 "--out", str(d / "r1")) == 0  # fmt: skip
+    assert _main("update", "--map", str(d / "r1" / "poa.tif"), "--track", t101, *common, "--out", str(d / "r2")) == 0
+    assert _main("update", "--map", str(d / "poa.tif"), "--track", t101, "--track", t101, "--p-responsive", "0.5",
+                 *common, "--out", str(d / "r12")) == 0  # fmt: skip
+    two, one = (ProbabilityMap.from_geotiff(d / k / "poa.tif") for k in ("r2", "r12"))
+    np.testing.assert_allclose(two.cells, one.cells, rtol=1e-9, atol=1e-300)
+    np.testing.assert_allclose(two.responsive, one.responsive, rtol=1e-9, atol=1e-12)
+    r1, r2 = (json.loads((d / k / "update.json").read_text())["update"] for k in ("r1", "r2"))
+    assert r2["responsive_share"]["before"] == pytest.approx(r1["responsive_share"]["after"], rel=1e-9)
+    assert r1["responsive_share"]["after"] < 0.5 and r2["details"]["p_responsive"] == 0.5
+
 
 def test_plan_bad_input_is_one_line(incident):
     d = incident

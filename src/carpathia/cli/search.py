@@ -234,14 +234,27 @@ def update_cmd(
     resources: Path = typer.Option(None, "--resources", help="TOML file of resource types (overrides)."),
     region: str = typer.Option(None, "--region", help=REGION_HELP + " Needed for land cover and the PNG."),
     subject: str = typer.Option(
-        "auto", "--subject", help="'unresponsive', 'responsive', or 'auto': the map's share of responsive subjects."
+        "auto",
+        "--subject",
+        help="'unresponsive', 'responsive', or 'auto': the map's responsive share (the agents model sets it; "
+        "the map tracks it per cell after each debrief), else unresponsive.",
     ),
-    p_responsive: float = typer.Option(None, "--p-responsive", help="Probability the subject responds (mixes PODs)."),
+    p_responsive: float = typer.Option(
+        None,
+        "--p-responsive",
+        help="Prior probability that the subject responds, for a map that does not track it yet: responsive and "
+        "unresponsive coverage are kept apart through the update.",
+    ),
     label: str = typer.Option(None, "--label", help="What the search was, e.g. the assignment number 101."),
     out: Path = typer.Option(..., "--out", help="Folder for poa.tif, poa.png and update.json."),
     overwrite: bool = OVERWRITE_OPT,
 ) -> None:
-    """Debrief: GPS tracks of a search that found nothing → coverage → POD → Bayes update of the map."""
+    """Debrief: GPS tracks of a search that found nothing → coverage → POD → Bayes update of the map.
+
+    The map is written as float64 (the next update starts from its exact bits); a tracked
+    responsive share goes with it as band 2, so `update` after `update` equals one update with
+    all the tracks.
+    """
     from carpathia.io.maps import render_probability
     from carpathia.search import debrief, get_resource, load_resources
 
@@ -266,7 +279,7 @@ def update_cmd(
         },
         "update": result.record,
     }
-    files = [new.to_geotiff(out / "poa.tif", overwrite=True)]
+    files = [new.to_geotiff(out / "poa.tif", overwrite=True, dtype="float64")]
     if terrain is not None:
         title = f"{terrain.name}: after {label or 'the search'} (POS {result.pos:.1%})"
         files.append(render_probability(new, terrain, out / "poa.png", title=title, overwrite=True))
@@ -279,5 +292,8 @@ def update_cmd(
     console.print(
         f"POS of this search {result.pos:.2%}; rest of world {pmap.rest_of_world:.2%} → {new.rest_of_world:.2%}"
     )
+    share = result.record.get("responsive_share")
+    if share:
+        console.print(f"responsive share of the subject {share['before']:.1%} → {share['after']:.1%}")
     for f in files:
         console.print(f"wrote {f}")
