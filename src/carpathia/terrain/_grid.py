@@ -206,6 +206,8 @@ def _warp_into(out, arr, src_transform, src: DemSource, transform, dst_crs, res,
         raise InputError(f"resampling must be auto, bilinear, cubic, average or nearest, not {method!r}")
     tmp = np.full_like(out, np.nan)
     sx, sy = src.resolution_xy_m()
+    sx *= abs(src_transform.a / src.transform.a)  # > 1 where the window was read decimated
+    sy *= abs(src_transform.e / src.transform.e)
     rasterio.warp.reproject(
         arr,
         tmp,

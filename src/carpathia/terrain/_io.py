@@ -19,6 +19,7 @@ import rasterio.errors
 import rasterio.windows
 from affine import Affine
 from rasterio.crs import CRS
+from rasterio.enums import Resampling
 
 from carpathia.errors import DataFileError, FileNotFound, InputError, MissingCRSError
 
@@ -116,13 +117,41 @@ class DemSource:
                 win = full if bounds is None else _window_for(bounds, self.transform, full)
                 if win is None:
                     return np.empty((0, 0), np.float32), self.transform
-                data = ds.read(1, window=win, masked=True)
-                arr = np.asarray(data.astype(np.float32).filled(np.nan), dtype=np.float32)
                 transform = rasterio.windows.transform(win, self.transform)
+                shape = _read_shape(win, self.path)
+                if shape is None:
+                    data = ds.read(1, window=win, masked=True)
+                else:  # a window beyond the cap is read decimated (cell averages), never whole
+                    data = ds.read(1, window=win, masked=True, out_shape=shape, resampling=Resampling.average)
+                    transform = transform * Affine.scale(win.width / shape[1], win.height / shape[0])
+                arr = np.asarray(data.astype(np.float32).filled(np.nan), dtype=np.float32)
         except rasterio.errors.RasterioError as exc:
             raise DataFileError(f"{self.path}: cannot read elevations ({exc})") from exc
         arr[arr < _IMPLAUSIBLE_LOW] = np.nan
         return arr, transform
+
+
+#: Most source cells read at once (200 MB of float32): a window up to the grid limit
+#: (``_grid.MAX_CELLS``) is read decimated by GDAL (cell averages), a larger one is refused before
+#: anything is read, so a small file that declares a huge raster cannot make the reader allocate
+#: gigabytes.
+MAX_READ_CELLS = 50_000_000
+
+
+def _read_shape(win, path) -> tuple[int, int] | None:
+    """None when the window fits :data:`MAX_READ_CELLS`, else the decimated (rows, cols) to read."""
+    from ._grid import MAX_CELLS
+
+    h, w = math.ceil(win.height), math.ceil(win.width)
+    if h * w <= MAX_READ_CELLS:
+        return None
+    if h * w > MAX_CELLS:
+        raise InputError(
+            f"{path}: the part of the DEM to read is {w:,} × {h:,} cells, more than {MAX_CELLS:,}; "
+            "cut the area first (a bbox or centre and radius, or gdal_translate -projwin)"
+        )
+    f = math.sqrt(h * w / MAX_READ_CELLS)
+    return max(1, int(h / f)), max(1, int(w / f))
 
 
 def _window_for(bounds, transform, full) -> rasterio.windows.Window | None:
