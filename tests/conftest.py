@@ -26,6 +26,35 @@ def need(condition: bool, why: str) -> None:
     pytest.skip(why)
 
 
+#: External programs the tests use, and the Debian package that provides each (.ci/run installs them).
+TOOLS = {
+    "gdaldem": "gdal-bin",
+    "gdalinfo": "gdal-bin",
+    "ogrinfo": "gdal-bin",
+    "xmllint": "libxml2-utils",
+    "pdftoppm": "poppler-utils",
+    "pdftotext": "poppler-utils",
+    "chromium": "chromium",
+}
+
+
+def tool(name: str) -> str:
+    """Path of an external program the whole test needs: skipped without it on a developer's
+    machine, failed in CI (through :func:`need`)."""
+    exe = shutil.which(name)
+    need(exe is not None, f"{name} (Debian {TOOLS.get(name, name)}) is not installed")
+    return exe
+
+
+def maybe_tool(name: str) -> str | None:
+    """Path of an external program for one extra check inside a test: None without it on a
+    developer's machine (the test skips that check), a failure in CI."""
+    exe = shutil.which(name)
+    if exe is None and IN_CI:
+        pytest.fail(f"{name} (Debian {TOOLS.get(name, name)}) is not installed (CI must provide it)")
+    return exe
+
+
 @pytest.fixture(scope="session")
 def shared() -> Path:
     need(SHARED.is_dir(), f"shared data folder {SHARED} not found")
@@ -44,9 +73,7 @@ def romania_dem(shared) -> Path:
 
 @pytest.fixture(scope="session")
 def gdaldem() -> str:
-    exe = shutil.which("gdaldem")
-    need(exe is not None, "gdaldem (Debian gdal-bin) is not installed")
-    return exe
+    return tool("gdaldem")
 
 
 @pytest.fixture(scope="session")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 
 import pytest
 
-from tests.conftest import SHARED, need, run_cli
+from tests.conftest import SHARED, maybe_tool, need, run_cli
 
 from .conftest import IPP, sweep_lonlat, write_segments, write_track_gpx
 
@@ -100,7 +99,8 @@ def test_the_cycle_from_the_command_line(tmp_path, capsys):
     ok("export", "--format", "gpx", "--out", str(gpx_out))
     assert gpx_out.stat().st_size > 0
     xsd = SHARED / "schemas" / "gpx-1.1.xsd"
-    if shutil.which("xmllint") and xsd.exists():
+    need(xsd.exists(), f"{xsd} not found")
+    if maybe_tool("xmllint"):
         res = subprocess.run(["xmllint", "--noout", "--schema", str(xsd), str(gpx_out)], capture_output=True, text=True)
         assert res.returncode == 0, res.stderr
     # refuses to overwrite, then undo the last change (the clue)

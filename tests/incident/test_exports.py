@@ -11,6 +11,7 @@ import pytest
 from carpathia.errors import InputError, OutputExistsError
 from carpathia.incident import EXPORT_FORMATS
 
+from ..conftest import maybe_tool
 from .conftest import IPP, open_incident, sweep_lonlat
 
 
@@ -42,10 +43,10 @@ def test_geojson_kml_gpx_gpkg_geotiff(debriefed):
         assert path.stat().st_size > 0, fmt
     fc = json.loads((d / "i.geojson").read_text())
     assert {f["properties"]["layer"] for f in fc["features"]} >= {"ipp", "segments", "tracks", "clues"}
-    if shutil.which("ogrinfo"):
+    if maybe_tool("ogrinfo"):
         info = subprocess.run(["ogrinfo", "-so", "-al", str(d / "i.gpkg")], capture_output=True, text=True)
         assert info.returncode == 0 and "segments" in info.stdout and "4326" in info.stdout
-    if shutil.which("gdalinfo"):
+    if maybe_tool("gdalinfo"):
         info = subprocess.run(["gdalinfo", str(d / "i.tif")], capture_output=True, text=True)
         assert info.returncode == 0 and "UTM zone 19N" in info.stdout
 
@@ -55,7 +56,7 @@ def test_one_pdf_sheet(debriefed):
     a = ws.assignments()[0]
     (sheet,) = ws.export("pdf", d / "one.pdf", assignment=a["number"])
     assert sheet.read_bytes()[:5] == b"%PDF-"
-    if shutil.which("pdftotext"):
+    if maybe_tool("pdftotext"):
         text = subprocess.run(["pdftotext", str(sheet), "-"], capture_output=True, text=True).stdout
         assert str(a["number"]) in text and a["team"] in text
 
@@ -65,7 +66,7 @@ def test_pdf_sheets_and_briefing_png(debriefed):
     ws, d, n_assignments = debriefed
     sheets = ws.export("pdf", d / "sheets")
     assert len(sheets) == n_assignments and all(p.suffix == ".pdf" and p.stat().st_size > 0 for p in sheets)
-    if shutil.which("pdftotext"):
+    if maybe_tool("pdftotext"):
         text = subprocess.run(["pdftotext", str(sheets[0]), "-"], capture_output=True, text=True).stdout
         a = ws.assignments()[0]
         assert str(a["number"]) in text and a["team"] in text

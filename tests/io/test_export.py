@@ -17,7 +17,7 @@ from carpathia.io.export import assignment_sheet_pdf, briefing_map, write_gpkg, 
 from carpathia.io.geodata import read_geodata
 from carpathia.probability import ProbabilityMap
 
-from ..conftest import need
+from ..conftest import maybe_tool, need, tool
 
 LON, LAT = -71.3033, 44.2706  # Mt Washington summit
 
@@ -85,9 +85,7 @@ def _run(*args) -> str:
 
 
 def _ogrinfo() -> str:
-    exe = shutil.which("ogrinfo")
-    need(exe is not None, "ogrinfo (Debian gdal-bin) is not installed")
-    return exe
+    return tool("ogrinfo")
 
 
 def _layer_names(ogr_out: str) -> list[str]:
@@ -208,7 +206,7 @@ def test_gpx_opens_in_gdal(tmp_path, layers):
 # ---------------------------------------------------------------------- GeoPackage
 def test_gpkg_layers_crs_and_probability_raster(tmp_path, layers, pmap):
     exe = _ogrinfo()
-    gdalinfo = shutil.which("gdalinfo")
+    gdalinfo = tool("gdalinfo")
     out = write_gpkg(tmp_path / "incident.gpkg", layers, pmap=pmap)
     r = subprocess.run([exe, "-ro", "-so", str(out)], capture_output=True, text=True)
     assert r.returncode == 0 and "Warning" not in r.stderr, r.stderr
@@ -300,7 +298,7 @@ def test_briefing_map_png_and_pdf(tmp_path, layers, terrain, pmap, suffix):
     )
     head = out.read_bytes()[:8]
     assert head.startswith(b"\x89PNG" if suffix == ".png" else b"%PDF")
-    if suffix == ".pdf" and shutil.which("pdftoppm"):
+    if suffix == ".pdf" and maybe_tool("pdftoppm"):
         _run("pdftoppm", "-r", "20", "-png", str(out), str(tmp_path / "b"))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -19,7 +18,7 @@ from carpathia.rescue import LITTER_FACTOR, carry_out, rescue_options
 from carpathia.terrain import Feature, Terrain
 from carpathia.travel import tobler_speed
 from carpathia.travel.speed import OFF_TRAIL_FACTOR
-from tests.conftest import SHARED
+from tests.conftest import SHARED, need, tool
 
 RES = 10.0
 T10 = Affine(RES, 0, 500000, 0, -RES, 5300000)
@@ -145,12 +144,9 @@ def test_gpx_is_gpx_1_1(tmp_path):
     with pytest.raises(OutputExistsError):
         c.write_gpx(p)
     c.write_gpx(p, overwrite=True)
-    xmllint = shutil.which("xmllint")
-    if xmllint is None:
-        pytest.skip("xmllint (Debian libxml2-utils) is not installed: schema check skipped")
+    xmllint = tool("xmllint")
     xsd = SHARED / "schemas" / "gpx-1.1.xsd"
-    if not xsd.is_file():
-        pytest.skip(f"{xsd} not found")
+    need(xsd.is_file(), f"{xsd} not found")
     proc = subprocess.run([xmllint, "--noout", "--schema", str(xsd), str(p)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,8 +27,8 @@ from carpathia.search import (
     track_coverage,
 )
 from carpathia.terrain import Terrain, landcover
+from tests.conftest import SHARED, need
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 GPX = SHARED / "gpx" / "setnjica-kod-karojbe.gpx"
 
 
@@ -132,8 +131,7 @@ def test_corridor_bad_input():
 # ---------------------------------------------------------------------- the real GPX walk
 @pytest.fixture(scope="module")
 def walk():
-    if not GPX.exists():
-        pytest.skip(f"shared data {GPX} not found")
+    need(GPX.exists(), f"shared data {GPX} not found")
     return read_tracks(GPX)
 
 
