@@ -103,7 +103,15 @@ def draw_layers(ax, terrain, layers: list[Layer], *, label_segments: bool = True
                     x, y = terrain.to_xy(part.x, part.y)
                     ax.plot(x, y, marker=marker, color=face, markeredgecolor="black", markersize=size, ls="", zorder=9)
                     if kind != "ipp" and left <= x <= right and bottom <= y <= top:
-                        ax.annotate(label, (x, y), xytext=(5, 4), textcoords="offset points", fontsize=7, zorder=10)
+                        ax.annotate(
+                            label,
+                            (x, y),
+                            xytext=(5, 4),
+                            textcoords="offset points",
+                            fontsize=7,
+                            zorder=10,
+                            parse_math=False,  # a name with $...$ is text, not mathtext
+                        )
             if kind in ("segments", "assignments") and geom.geom_type in ("Polygon", "MultiPolygon") and label_segments:
                 rp = geom.representative_point()
                 x, y = terrain.to_xy(rp.x, rp.y)
@@ -114,6 +122,7 @@ def draw_layers(ax, terrain, layers: list[Layer], *, label_segments: bool = True
                 ax.annotate(
                     text,
                     (x, y),
+                    parse_math=False,
                     ha="center",
                     va="center",
                     fontsize=8 if kind == "segments" else 7,

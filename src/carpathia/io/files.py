@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +23,21 @@ def check_output(path: str | os.PathLike, *, overwrite: bool = False, suffixes: 
         raise InputError(f"{p} is a folder; give a file name")
     if p.exists() and not overwrite:
         raise OutputExistsError(f"{p} exists; pass --overwrite to replace it")
+    for parent in p.parents:  # a file where a folder of the path should be: no folder can be made there
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(f"{p}: {parent} is a file, not a folder; give another output path")
+            break
     return p
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: object) -> str:
+    """Text that XML 1.0 can hold: control characters it forbids (and lone surrogates) dropped, so
+    a name typed with an escape code cannot make a KML or GPX export ill-formed."""
+    return _NOT_XML.sub("", str(value))
 
 
 @contextlib.contextmanager

@@ -21,7 +21,7 @@ from xml.etree import ElementTree as ET
 
 from carpathia.errors import InputError
 
-from .files import atomic_output
+from .files import atomic_output, xml_text
 
 __all__ = ["GPX_NS", "GpxLine", "GpxPoint", "gps_name", "gpx_document", "write_gpx"]
 
@@ -68,7 +68,7 @@ def _check_lonlat(lon: float, lat: float, what: str) -> None:
 
 def _text(parent: ET.Element, tag: str, text: str | None) -> None:
     if text:
-        ET.SubElement(parent, tag).text = str(text)
+        ET.SubElement(parent, tag).text = xml_text(text)
 
 
 def _pt(parent: ET.Element, tag: str, lon, lat, ele=None, name=None, desc=None, sym=None, time=None) -> None:

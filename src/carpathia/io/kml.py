@@ -25,7 +25,7 @@ from xml.etree import ElementTree as ET
 import shapely
 
 from ._layers import NO_POA_COLOUR, POA_COLOURS, Layer, check_layers, feature_label, poa_class, poa_legend, poa_of
-from .files import atomic_output, check_output
+from .files import atomic_output, check_output, xml_text
 
 __all__ = ["KML_NS", "kml_document", "write_kml"]
 
@@ -52,9 +52,9 @@ def _kml_colour(hex_rgb: str, alpha: int = 0xFF) -> str:
 
 
 def _sub(parent: ET.Element, tag: str, text=None, **attrs) -> ET.Element:
-    el = ET.SubElement(parent, tag, attrs)
+    el = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in attrs.items()})
     if text is not None:
-        el.text = str(text)
+        el.text = xml_text(text)
     return el
 
 

@@ -175,6 +175,7 @@ def _points(ax, terrain, features, marker, color, size) -> None:
             ax.annotate(
                 str(name),
                 (x, y),
+                parse_math=False,
                 xytext=(4, 3),
                 textcoords="offset points",
                 fontsize=8,
@@ -235,12 +236,14 @@ def base_map(terrain, *, title: str | None = None, max_inches: float = 10.0):
         cb = fig.colorbar(sm, cax=cax)
         cb.set_label("elevation (m)", fontsize=8)
         cb.ax.tick_params(labelsize=7)
-    ax.set_title(title or _default_title(terrain), fontsize=11)
+    ax.set_title(title or _default_title(terrain), fontsize=11, parse_math=False)
     note = terrain.meta.get("source", "")
     foot = f"{terrain.crs.to_string()}, {terrain.resolution:g} m cells. " + (f"Data: {note}" if note else "")
+    if terrain.accuracy_note():
+        foot = terrain.accuracy_note() + " " + foot
     if np.isnan(z).any():
         foot += "  Grey: no elevation data."
-    fig.text(0.08, 0.015, _wrap(foot, 150), fontsize=6, color="#444444", va="bottom")
+    fig.text(0.08, 0.015, _wrap(foot, 150), fontsize=6, color="#444444", va="bottom", parse_math=False)
     return fig, ax
 
 

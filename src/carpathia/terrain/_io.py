@@ -208,6 +208,8 @@ def _open_hgt(p: Path, size: int) -> DemSource:
         raise DataFileError(f"{p}: an SRTM .hgt tile must keep its name (like N44W072.hgt), which gives its position")
     lat = int(m.group(2)) * (1 if m.group(1).upper() == "N" else -1)
     lon = int(m.group(4)) * (1 if m.group(3).upper() == "E" else -1)
+    if not (-90 <= lat <= 89 and -180 <= lon <= 179):
+        raise DataFileError(f"{p}: no SRTM tile is called {p.stem}; tile names run from S90 to N89 and W180 to E179")
     n, arcsec = _HGT_SIZES[size]
     cell = arcsec / 3600.0
     # Samples are at whole arc-second positions; the tile's first sample is at (lon, lat + 1).
