@@ -60,17 +60,27 @@ def _distance_grid(t):
 
 
 def test_map_carries_the_responsive_share(incident):
-    # issue 6 coupling: incapacitated subjects are unresponsive, so the search module needs the share
+    # issue 6 coupling: incapacitated subjects are unresponsive, so the search module needs the share;
+    # issue 13 item 2: answering is also behavioural, so the category's share multiplies it
+    from carpathia.incident import Incident
     from carpathia.motion import agents_map
+    from carpathia.subjects import responsive_share
     from carpathia.terrain import Terrain
 
     t = Terrain.flat((LON, LAT), radius_m=3000, resolution=50)
     p = params(staying_put=0.5, random_walking=0.5).replace(clothing="summer")
+    behaviour = responsive_share(incident.category).share
+    assert 0.0 < behaviour < 1.0
     cold = agents_map(incident, t, hours=5.0, n_agents=400, params=p, weather="carpathian-blizzard", seed=1)
     incap = cold.meta["incapacitated_fraction"]
     assert 0.0 < incap <= 1.0
-    assert cold.meta["p_responsive"] == pytest.approx(1.0 - incap)
+    assert cold.meta["p_responsive"] == pytest.approx(behaviour * (1.0 - incap))
+    assert cold.meta["responsive_behavioural"] == behaviour
     mild = agents_map(incident, t, hours=5.0, n_agents=400, params=p.replace(clothing="winter"), weather="summer-night")
-    assert mild.meta["incapacitated_fraction"] == 0.0 and mild.meta["p_responsive"] == 1.0
-    dry = agents_map(incident, t, hours=2.0, n_agents=200, params=p)
-    assert dry.meta["p_responsive"] == 1.0
+    assert mild.meta["incapacitated_fraction"] == 0.0 and mild.meta["p_responsive"] == behaviour
+    # a subject with dementia answers shouts 1 % of the time (dbS Productions' Alzheimer's profile),
+    # not at the full conscious share as before; an unknown category is planned as unresponsive
+    for cat, share in (("dementia", 0.01), ("yeti hunter", 0.0)):
+        other = Incident.create(ipp_lat=LAT, ipp_lon=LON, category=cat)
+        dry = agents_map(other, t, hours=2.0, n_agents=200, params=p)
+        assert dry.meta["incapacitated_fraction"] == 0.0 and dry.meta["p_responsive"] == share

@@ -538,6 +538,7 @@ def test_public_api_is_curated_and_documented():
         "URBAN_SHARE",
         "DistanceDistribution",
         "DistanceRow",
+        "ResponsiveShare",
         "FallbackCategoryWarning",
         "SparseTerrainWarning",
         "SubjectProfile",
@@ -550,6 +551,8 @@ def test_public_api_is_curated_and_documented():
         "local_relief",
         "profile",
         "profile_at",
+        "responsive_share",
+        "responsive_table",
     }
     for name in subjects.__all__:
         obj = getattr(subjects, name)

@@ -75,8 +75,10 @@ def agents_map(
     ProbabilityMap
         ``meta["model"] == "agents"`` with the seed, agent count and simulation parameters;
         ``meta["incapacitated_fraction"]``: the share of agents incapacitated (cold, swept) at
-        ``hours``; ``meta["p_responsive"]`` = 1 − that share (for the search module's sweep
-        widths); ``meta["multipliers"]`` as given.
+        ``hours``; ``meta["responsive_behavioural"]``: the category's behavioural responsive
+        share (:func:`carpathia.subjects.responsive_share`); ``meta["p_responsive"]`` = that
+        share × (1 − the incapacitated share), for the search module's sweep widths;
+        ``meta["multipliers"]`` as given.
     """
     from carpathia.terrain import Terrain
 
@@ -106,12 +108,17 @@ def agents_map(
     sim = simulate(incident, walk, n_agents=n_agents, hours=h, dt_s=dt_s, seed=seed, weather=weather, params=params)
     pmap = sim.probability_at(h, smooth_m=smooth_m, terrain=None if walk is terrain else terrain)
     incap = sim.incapacitated_fraction(h)
+    # issue 13 item 2: answering searchers is mostly behavioural (dementia 1 %); unknown: 0
+    from carpathia.subjects import responsive_share
+
+    behaviour = responsive_share(profile.category if profile is not None else incident.category)
     pmap.meta.update(
         {
             "model": "agents",
             "walk_grid_m": walk.resolution,
             "incapacitated_fraction": incap,
-            "p_responsive": 1.0 - incap,
+            "responsive_behavioural": behaviour.share,
+            "p_responsive": behaviour.share * (1.0 - incap),
             "multipliers": {str(float(k)): float(v) for k, v in multipliers.items()} if multipliers else None,
         }
     )
@@ -144,8 +151,8 @@ def agents(incident, terrain, *, hours: float | None = None, categories=(), **kw
     Keywords ``n_agents``, ``dt_s``, ``seed``, ``smooth_m``, ``weather`` go to the simulation;
     ``multipliers`` (level → factor on Koester's quantiles, as
     :func:`~carpathia.probability.rings`) scale the walking budgets; ``categories`` are
-    user-defined profiles tried first. ``meta["p_responsive"]`` is the share of simulated
-    subjects not incapacitated."""
+    user-defined profiles tried first. ``meta["p_responsive"]`` is the category's behavioural
+    responsive share times the share of simulated subjects not incapacitated."""
     prof = _profile(incident, terrain, categories)
     pmap = agents_map(incident, terrain, hours=hours, profile=prof, **kwargs)
     pmap.meta.update({"category": prof.category, "profile": _profile_meta(prof)})

@@ -33,6 +33,7 @@ from .environment import (
     local_relief,
     profile_at,
 )
+from .responsiveness import ResponsiveShare, responsive_share, responsive_table
 from .statistics import (
     FALLBACK_CATEGORY,
     KOESTER_CITATION,
@@ -64,6 +65,7 @@ __all__ = [
     "DistanceDistribution",
     "DistanceRow",
     "FallbackCategoryWarning",
+    "ResponsiveShare",
     "SparseTerrainWarning",
     "SubjectProfile",
     "SubjectWarning",
@@ -75,4 +77,6 @@ __all__ = [
     "local_relief",
     "profile",
     "profile_at",
+    "responsive_share",
+    "responsive_table",
 ]
