@@ -70,9 +70,9 @@ def test_cli_json_keys_and_frostbite_range():
 def test_cli_options_reach_the_model(tmp_path):
     wet = json.loads(_invoke("--temp", "-5", "--wind", "20", "--wet", "--json").output)
     dry = json.loads(_invoke("--temp", "-5", "--wind", "20", "--json").output)
-    assert wet["wet"] and wet["hours_to_core_30c"] < dry["hours_to_core_30c"]
+    assert wet["wet"] and wet["hours_to_core_30c"] < (dry["hours_to_core_30c"] or 1e9)
     sheltered = json.loads(_invoke("--temp", "-5", "--wind", "20", "--shelter", "--json").output)
-    assert sheltered["shelter"] and (sheltered["hours_to_core_30c"] or 1e9) > dry["hours_to_core_30c"]
+    assert sheltered["shelter"] and (sheltered["hours_to_core_30c"] or 1e9) >= (dry["hours_to_core_30c"] or 1e9)
     clo = json.loads(_invoke("--temp", "-5", "--wind", "20", "--clo", "0.8", "--json").output)
     assert clo["clo"] == 0.8
     lower = json.loads(

@@ -31,6 +31,9 @@ def survival_cmd(
     elevation: float = typer.Option(None, "--elevation", help="Subject's elevation, m: moves the temperature."),
     station_elevation: float = typer.Option(None, "--station-elevation", help="Elevation of the weather, m."),
     hours_missing: float = typer.Option(None, "--hours-missing", help="Hours since the subject went missing."),
+    hours_searching: float = typer.Option(
+        None, "--hours-searching", help="Hours since the report (search time; default --hours-missing)."
+    ),
     water_temp: float = typer.Option(None, "--water-temp", help="Water temperature, °C: adds the immersion clock."),
     lifejacket: bool = typer.Option(False, "--lifejacket", help="For --water-temp: the subject floats."),
     horizon: float = typer.Option(48.0, "--horizon", help="Hours to simulate (0.5 to 240)."),
@@ -54,6 +57,7 @@ def survival_cmd(
         elevation_m=elevation,
         station_elevation_m=None if series is not None else station_elevation,
         hours_missing=hours_missing,
+        hours_searching=hours_searching,
         water_temp_c=water_temp,
         lifejacket=lifejacket,
         horizon_h=horizon,
@@ -89,7 +93,7 @@ def _print_clock(clock) -> None:
         a, b = left.hours_left_band
         console.print(
             f"  time left        {_hours(left.hours_left)} after {left.hours_missing:g} h missing "
-            f"(band {_hours(a)} to {_hours(b)}); P(alive) {left.p_alive:.0%}"
+            f"(band {_hours(a)} to {_hours(b)}); P(alive) {left.p_alive_text}"
         )
     im = clock.immersion
     if im is not None:

@@ -206,7 +206,10 @@ def advance(
                     if zst == zst:
                         air -= P[P_LAPSE] * (elev[ri, ci] - zst)
                     wv = P[P_WALK_MS] if moving else 0.0
-                    wb = 0.0 if (st & SHELTERING) else wind_kmh[s] / 3.6 * P[P_WIND_BODY]
+                    # out of the wind while sheltering for the night or once stopped for good (a subject
+                    # who stops in a storm gets into the lee of rocks, trees or snow: carpathia's
+                    # assumption, the survival model's shelter=True)
+                    wb = 0.0 if (st & (SHELTERING | STOPPED)) else wind_kmh[s] / 3.6 * P[P_WIND_BODY]
                     clo = P[P_CLO] * (P[P_WET_FACTOR] if (st & WET) else 1.0)
                     met = P[P_MET_WALK] if moving else P[P_MET_REST]
                     cr, rs, sf, _sk = core_step(

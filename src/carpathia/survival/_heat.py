@@ -67,10 +67,16 @@ _TISSUE_HEAT_J_KG_K = 3490.0  # specific heat of the body (Gagge & Nishi 1977: 0
 _CORE_WEIGHT = 0.67
 _HC_NATURAL = 3.0  # W/m²/K, still air (Gagge, Fobelets & Berglund 1986, two-node model)
 _HC_FORCED = 8.6  # h_c = 8.6 v^0.53 in wind (Gagge, Fobelets & Berglund 1986)
-# ISO 9920 correction of clothing insulation for wind and walking: exp(0.043 − 0.398 v + 0.066 v²
-# − 0.378 w + 0.094 w²), fitted for 0.15 ≤ v ≤ 3.5 m/s and w ≤ 1.2 m/s (Holmér et al. 1999). Its
-# quadratic in v turns up beyond 3.0 m/s, so v is held at 3.0 there: more wind never adds insulation.
-_CORR_V_MIN, _CORR_V_MAX, _CORR_W_MAX = 0.15, 3.0, 1.2
+# Clothing and its boundary air layer in wind and walking: ISO 11079:2007 (Annex B), the
+# resultant total insulation I_T,r = corr · (I_cl + I_a / f_cl), corr = 0.54 exp(−0.15 v − 0.22 w)
+# p^0.075 − 0.06 ln p + 0.5, static air layer I_a = 0.085 m²K/W, f_cl = 1 + 1.97 I_cl, for relative
+# air speed 0.4 ≤ v ≤ 18 m/s and walking 0 ≤ w ≤ 1.2 m/s (held at those limits outside).
+# Its permeability term is for windproof to open outer fabrics: carpathia takes p = 8 l/(m²·s),
+# the value of ISO 11079's worked examples (Annex F, Table F.1), a windproof outer layer.
+_CORR_V_MIN, _CORR_V_MAX, _CORR_W_MAX = 0.4, 18.0, 1.2
+_STATIC_AIR = 0.085  # m²K/W, ISO 11079 I_a
+_FCL_PER_M2KW = 1.97  # ISO 11079: f_cl = 1 + 1.97 I_cl (I_cl in m²K/W)
+AIR_PERMEABILITY = 8.0  # l/(m²·s), see above
 _RH = 0.8  # relative humidity for the respiratory term: carpathia's assumption (humid mountain air)
 # Shivering (Tikuisis & Giesbrecht 1999): [155.5 (37 − Tc) + 47.0 (33 − Tsk) − 1.57 (33 − Tsk)²] / √BF.
 # The skin term peaks at Tsk = 33 − 47.0 / (2 × 1.57) ≈ 18.0 °C and falls again below; carpathia
@@ -120,9 +126,18 @@ def body_heat_capacity(mass_kg: float, height_m: float) -> float:
 
 @njit(cache=True, nogil=True)
 def _clothing_wind_factor(v: float, w: float) -> float:
+    """ISO 11079's correction of total insulation for air speed ``v`` and walking ``w`` (m/s)."""
     v = min(max(v, _CORR_V_MIN), _CORR_V_MAX)
     w = min(max(w, 0.0), _CORR_W_MAX)
-    return min(math.exp(0.043 - 0.398 * v + 0.066 * v * v - 0.378 * w + 0.094 * w * w), 1.0)
+    p = AIR_PERMEABILITY
+    return min(0.54 * math.exp(-0.15 * v - 0.22 * w) * p**0.075 - 0.06 * math.log(p) + 0.5, 1.0)
+
+
+@njit(cache=True, nogil=True)
+def resultant_insulation(clo: float, v: float, w: float) -> float:
+    """ISO 11079 resultant total insulation of clothing and its air layer, m²K/W (see module)."""
+    i_cl = CLO_M2K_W * clo
+    return _clothing_wind_factor(v, w) * (i_cl + _STATIC_AIR / (1.0 + _FCL_PER_M2KW * i_cl))
 
 
 @njit(cache=True, nogil=True)
@@ -175,11 +190,13 @@ def core_step(
     Heat balance of one core node whose shell follows in quasi-steady state, as in Tikuisis's
     single-cylinder model (steady conduction through the shells, Tikuisis 1995):
 
-    - dry heat loss ``Q = (Tc − Ta) / (R_t + R_cl · k_wind + R_a / f_cl)``, with tissue insulation
-      ``R_t``, clothing ``R_cl = 0.155 · clo`` reduced by the ISO 9920 wind/walking factor
-      ``k_wind``, clothing area factor ``f_cl = 1 + 0.31 · clo`` (ISO 9920) and the boundary air
-      layer ``R_a = 1 / (h_c + h_r)``: ``h_c = max(3.0, 8.6 v^0.53)`` (Gagge et al. 1986),
-      ``h_r = 4 ε σ 0.72 T̄³`` at the mean of surface and air temperatures;
+    - dry heat loss ``Q = (Tc − Ta) / (R_t + I_T,r)``, with tissue insulation ``R_t`` and the
+      resultant total insulation of clothing and boundary air ``I_T,r`` of ISO 11079:2007
+      (:func:`resultant_insulation`: intrinsic clothing ``0.155 · clo`` plus the static air layer,
+      reduced for wind, walking and the fabric's air permeability); a negative ``wind_ms``
+      means immersion with ``h_c = −wind_ms`` (clothing at its dry value plus
+      ``1 / (f_cl (h_c + h_r))``); ``h_r = 4 ε σ 0.72 T̄³`` at the mean of surface and air
+      temperatures sets the outer surface temperature;
     - skin temperature ``Tsk = Tc − Q · R_t``;
     - respiratory loss ``0.0014 M (34 − Ta) + 0.0173 M (5.87 − p_a)`` (ISO 7730, p_a in kPa);
     - metabolism ``M = M_activity + S``, shivering ``S`` from Tikuisis & Giesbrecht (1999), capped
@@ -193,13 +210,16 @@ def core_step(
     The model only cools: where the balance is positive the core stays at 37 °C (no sweating or
     vasodilation). About 50 floating-point operations and two exponentials per call.
     """
-    fcl = 1.0 + 0.31 * clo
-    r_cl = CLO_M2K_W * clo * _clothing_wind_factor(wind_ms, walk_ms)
+    fcl = 1.0 + _FCL_PER_M2KW * CLO_M2K_W * clo
     mean_k = 0.5 * (surface + air_c) + 273.15
     h_r = 4.0 * _EMISSIVITY * _SIGMA * _RADIATING_FRACTION * mean_k * mean_k * mean_k
-    h_c = max(_HC_NATURAL, _HC_FORCED * max(wind_ms, 0.0) ** 0.53)
-    r_a = 1.0 / (fcl * (h_c + h_r))
-    r_out = r_cl + r_a
+    if wind_ms < 0.0:  # immersed: −wind_ms is the water's convective coefficient, W/m²/K
+        r_a = 1.0 / (fcl * (-wind_ms + h_r))
+        r_out = CLO_M2K_W * clo + r_a
+    else:
+        h_c = max(_HC_NATURAL, _HC_FORCED * wind_ms**0.53)
+        r_a = 1.0 / (fcl * (h_c + h_r))
+        r_out = resultant_insulation(clo, wind_ms, walk_ms)
     q_dry = (core - air_c) / (tissue_insulation + r_out)
     skin = core - q_dry * tissue_insulation
     surface = air_c + q_dry * r_a

@@ -124,6 +124,7 @@ def survival_clock(
     elevation_m: float | None = None,
     station_elevation_m: float | None = None,
     hours_missing: float | None = None,
+    hours_searching: float | None = None,
     water_temp_c: float | None = None,
     lifejacket: bool = False,
     horizon_h: float = 48.0,
@@ -145,6 +146,9 @@ def survival_clock(
     hours_missing
         Hours since the subject went missing: adds :func:`~carpathia.survival.time_left` and reads
         the weather at that hour of the series.
+    hours_searching
+        Hours since the report (the Adams et al. prior counts search time); default
+        ``hours_missing``.
     water_temp_c, lifejacket
         Adds an :func:`~carpathia.survival.immersion_timeline` (for a river or lake).
 
@@ -166,7 +170,9 @@ def survival_clock(
         cold = predict_cold_survival(now["air_temp_c"], now["wind_kmh"], **kwargs)
     else:
         cold = predict_cold_survival(weather=series, **kwargs)
-    left = None if hours_missing is None else time_left(cold, hours_missing)
+    if hours_searching is not None and hours_missing is None:
+        raise InputError("--hours-searching needs --hours-missing")
+    left = None if hours_missing is None else time_left(cold, hours_missing, hours_searching)
     immersion = None if water_temp_c is None else immersion_timeline(water_temp_c, lifejacket=lifejacket)
     factor = weather_factor(chill, now, cold)
 

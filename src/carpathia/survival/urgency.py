@@ -42,6 +42,7 @@ from carpathia.errors import InputError, UnknownNameError
 
 __all__ = [
     "ADAMS_2007",
+    "SEARCH_RULE",
     "URGENCY_FACTORS",
     "TimeLeft",
     "UrgencyRating",
@@ -92,13 +93,24 @@ ADAMS_2007 = MappingProxyType(
 )
 
 
+#: What every survival estimate carpathia prints ends with (DOMAIN.md; NASAR search management).
+SEARCH_RULE = (
+    "survival estimates set urgency; they never justify ending a search "
+    "(people have lived far beyond such estimates: men lost five days in Maramures blizzards)"
+)
+#: Smallest probability of a live find carpathia prints: below it the output says "under 1 %",
+#: never 0 (a model's tail is not evidence that survival is impossible).
+P_FLOOR = 0.01
+
+
 def survivability_prior(hours):
-    """Probability that a subject found after ``hours`` is found alive (Adams et al. 2007 counts).
+    """Probability that a subject found after ``hours`` of search is found alive (Adams et al. 2007).
 
     Parameters
     ----------
     hours
-        Hours since the subject went missing (number or array, ≥ 0).
+        Hours of search: since the report that started the search, not since the subject was
+        last seen (Adams et al. counted search time). Number or array, ≥ 0.
 
     Returns
     -------
@@ -123,7 +135,7 @@ def survivability_prior(hours):
     """
     t = np.asarray(hours, dtype=float)
     if np.any(~np.isfinite(t)) or np.any(t < 0):
-        raise InputError("hours since missing must be finite and not negative")
+        raise InputError("hours of search must be finite and not negative")
     z = ADAMS_2007["a"] - ADAMS_2007["b"] * t
     out = 1.0 / (1.0 + np.exp(-z))
     return float(out) if out.ndim == 0 else out
@@ -260,21 +272,26 @@ class TimeLeft:
     ----------
     hours_missing
         Hours since the subject went missing (taken as the start of the cold exposure).
+    hours_searching
+        Hours since the search began (the report): the clock of the Adams et al. prior.
     hours_to_core_30c, band_h
         The cold model's central time to 30 °C core and its (pessimistic, optimistic) band.
     hours_left, hours_left_band
         Those minus ``hours_missing``, floored at 0 (``inf`` beyond the model's horizon).
     p_alive_prior
-        :func:`survivability_prior` at ``hours_missing``.
+        :func:`survivability_prior` at ``hours_searching``.
     p_alive_cold
         Probability that the core is still above 30 °C (see :func:`time_left`).
     p_alive
-        The lower of the two.
+        The lower of the two (what sets urgency).
+    p_alive_band
+        (lower, higher) of the two estimates, each at least :data:`P_FLOOR`: the model's band.
     hints
         Short sentences for the incident commander.
     """
 
     hours_missing: float
+    hours_searching: float
     hours_to_core_30c: float
     band_h: tuple[float, float]
     hours_left: float
@@ -282,7 +299,14 @@ class TimeLeft:
     p_alive_prior: float
     p_alive_cold: float
     p_alive: float
+    p_alive_band: tuple[float, float] = (P_FLOOR, 1.0)
     hints: tuple[str, ...] = field(default=())
+
+    @property
+    def p_alive_text(self) -> str:
+        """The band in words, never "0 %": e.g. ``"12–74 %"`` or ``"under 1 %–74 %"``."""
+        lo, hi = (_pct(x) for x in self.p_alive_band)
+        return lo if lo == hi else f"{lo}–{hi}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly (``None`` for hours beyond the horizon)."""
@@ -292,16 +316,24 @@ class TimeLeft:
 
         return {
             "hours_missing": self.hours_missing,
+            "hours_searching": self.hours_searching,
             "hours_left": h(self.hours_left),
             "hours_left_band": [h(x) for x in self.hours_left_band],
             "p_alive_prior": round(self.p_alive_prior, 3),
             "p_alive_cold": round(self.p_alive_cold, 3),
             "p_alive": round(self.p_alive, 3),
+            "p_alive_band": [round(x, 3) for x in self.p_alive_band],
+            "p_alive_text": self.p_alive_text,
+            "rule": SEARCH_RULE,
             "hints": list(self.hints),
         }
 
 
-_Z90 = 1.2815515655446004  # standard normal 90 % quantile
+_Z90 = 1.2815515655446004  # standard normal 90 % quantile: the band's ends are read as 10 and 90 %
+
+
+def _pct(p: float) -> str:
+    return "under 1 %" if p < P_FLOOR + 1e-12 else f"{p:.0%}".replace("%", " %")
 
 
 def _p_core_above(t: float, central: float, low: float, high: float) -> float:
@@ -315,7 +347,7 @@ def _p_core_above(t: float, central: float, low: float, high: float) -> float:
     return float(ndtr(-(math.log(t) - math.log(central)) / sigma))
 
 
-def time_left(prediction, hours_missing: float) -> TimeLeft:
+def time_left(prediction, hours_missing: float, hours_searching: float | None = None) -> TimeLeft:
     """Combine a cold prediction with the hours missing and the Adams et al. prior.
 
     Parameters
@@ -323,7 +355,10 @@ def time_left(prediction, hours_missing: float) -> TimeLeft:
     prediction
         A :class:`~carpathia.survival.ColdPrediction` for the subject's conditions.
     hours_missing
-        Hours since the subject went missing, ≥ 0.
+        Hours since the subject went missing, ≥ 0 (the cold exposure's clock).
+    hours_searching
+        Hours since the report that started the search (the prior's clock, Adams et al. counted
+        search time); default ``hours_missing``, which can only understate the prior.
 
     Returns
     -------
@@ -336,7 +371,10 @@ def time_left(prediction, hours_missing: float) -> TimeLeft:
     median and the band's ends as its 10 and 90 % quantiles (the wider side sets σ; at least
     0.05); beyond the model's horizon it is 1. The probability of a live find is the lower of
     that and the Adams prior: both estimate the same thing from different evidence, and the
-    prior already contains cold deaths, so multiplying them would count the cold twice.
+    prior already contains cold deaths, so multiplying them would count the cold twice. The
+    band ``p_alive_band`` is the pair of estimates (the lower first), each floored at
+    :data:`P_FLOOR`: the output states a band and :data:`SEARCH_RULE`, never that survival is
+    impossible.
     """
     try:
         t = float(hours_missing)
@@ -344,15 +382,27 @@ def time_left(prediction, hours_missing: float) -> TimeLeft:
         raise InputError(f"hours missing must be a number, not {hours_missing!r}") from None
     if not (math.isfinite(t) and 0.0 <= t <= 24.0 * 60):
         raise InputError(f"hours missing must be from 0 to 1440, not {hours_missing!r}")
+    ts = t
+    if hours_searching is not None:
+        try:
+            ts = float(hours_searching)
+        except (TypeError, ValueError):
+            raise InputError(f"hours of search must be a number, not {hours_searching!r}") from None
+        if not (math.isfinite(ts) and 0.0 <= ts <= t):
+            raise InputError(f"hours of search must be from 0 to the hours missing ({t:g}), not {hours_searching!r}")
     central = prediction.hours_to_core_30c
     low, high = prediction.band_h
     left = max(central - t, 0.0)
     band = (max(low - t, 0.0), max(high - t, 0.0))
-    prior = survivability_prior(t)
+    prior = survivability_prior(ts)
     cold = _p_core_above(t, central, low, high)
+    p_band = (max(min(prior, cold), P_FLOOR), max(prior, cold, P_FLOOR))
     hints = []
     if math.isfinite(low) and band[0] == 0.0:
-        hints.append("the pessimistic scenario has already reached 30 °C core: every hour counts")
+        hints.append(
+            "the pessimistic scenario has already reached 30 °C core: every hour counts, and people outlive the "
+            "model (shelter, movement, a body the model does not describe)"
+        )
     elif band[0] < 6.0:
         hints.append(
             f"under 6 h to 30 °C core in the pessimistic scenario ({band[0]:.1f} h): commit fast resources now"
@@ -363,6 +413,9 @@ def time_left(prediction, hours_missing: float) -> TimeLeft:
         hints.append(
             f"the core stays above 30 °C beyond the {prediction.horizon_h:g} h horizon in the central scenario"
         )
-    if t > 51.0:
-        hints.append("past 51 h: Adams et al. found 99 % of survivors sooner, yet 24 of 41 still missing at 50 h lived")
-    return TimeLeft(t, central, (low, high), left, band, prior, cold, min(prior, cold), tuple(hints))
+    if ts > 51.0:
+        hints.append(
+            "past 51 h of search: Adams et al. found 99 % of survivors sooner, yet 24 of 41 still missing at 50 h lived"
+        )
+    hints.append(f"P(alive) band {_pct(p_band[0])} to {_pct(p_band[1])}: {SEARCH_RULE}")
+    return TimeLeft(t, ts, central, (low, high), left, band, prior, cold, min(prior, cold), p_band, tuple(hints))
