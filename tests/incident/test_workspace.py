@@ -10,7 +10,7 @@ from pyproj import Transformer
 
 from carpathia.search import grid_hash
 
-from .conftest import IPP, open_incident, sweep_lonlat
+from .conftest import IPP, MAP_AT, open_incident, sweep_lonlat
 
 LINE_TEAM_TOML = """
 [resources.line-90]
@@ -170,3 +170,40 @@ def test_automatic_segments_are_stored_and_planned(tmp_path, small_terrain):
     p = ws.plan(hours=12, start="2024-01-14T06:00-05:00", base=(IPP[0] - 0.01, IPP[1]))
     assert p.assignments and all(a["segment"] in seg.ids for a in p.assignments)
     ws.close()
+
+
+def _agents_incident(path, terrain):
+    ws = open_incident(path, terrain, teams=False)
+    ws.add_team("Hasty 1", "hasty-team")
+    ws.run_map(model="agents", at=MAP_AT, n_agents=2000, seed=3)
+    return ws
+
+
+def test_two_debriefs_of_the_same_ground_equal_one_debrief_of_both(tmp_path, small_terrain):
+    """Issue 13 items 2-3 in the workspace: the agents map's responsive share (hiker 0.8 × conscious)
+    is carried through each debrief per cell, so debriefing a track twice equals one debrief of it
+    twice over; replay rebuilds both two-state versions."""
+    from carpathia.subjects import responsive_share
+
+    a = _agents_incident(tmp_path / "a.db", small_terrain)
+    b = _agents_incident(tmp_path / "b.db", small_terrain)
+    first = a.current_map()
+    q = first.meta["p_responsive"]
+    assert q == pytest.approx(responsive_share("hiker").share * (1 - first.meta["incapacitated_fraction"]))
+    n = a.plan(hours=6, start="2024-01-14T06:00-05:00").assignments[0]["number"]
+    assert b.plan(hours=6, start="2024-01-14T06:00-05:00").assignments[0]["number"] == n
+    trk = _sweep_tracks(a, n, lanes=4)
+    r1 = a.debrief(n, trk, time="2024-01-14T12:00Z")
+    r2 = a.debrief(n, trk, time="2024-01-14T13:00Z")
+    rb = b.debrief(n, trk + trk, time="2024-01-14T12:00Z")
+    two, one = a.current_map(), b.current_map()
+    np.testing.assert_allclose(two.cells, one.cells, rtol=1e-9, atol=1e-300)
+    np.testing.assert_allclose(two.responsive, one.responsive, rtol=1e-9, atol=1e-12)
+    assert (1 - r1["mass_searched"]) * (1 - r2["mass_searched"]) == pytest.approx(1 - rb["mass_searched"], rel=1e-9)
+    assert r2["segment_pod"] < r1["segment_pod"]  # after a miss a responsive subject is less likely there
+    subjects = {d["subject"] for d in a.store.all("SELECT subject FROM debriefs")}
+    assert subjects == {"responsive+unresponsive"}
+    rep = a.replay()
+    assert rep.ok, rep.to_text()
+    a.close()
+    b.close()

@@ -64,14 +64,25 @@ class DebriefMixin:
         time
             When (ISO with zone; default now): recorded in the update.
 
+        Notes
+        -----
+        An incident searching for a ``responsive`` subject updates with the responsive coverage.
+        Otherwise, when the map knows its responsive share (the ``agents`` model's
+        ``meta["p_responsive"]``, or a share tracked since an earlier debrief), responsive and
+        unresponsive coverage are kept apart and the per-cell share is carried to the next
+        version (:func:`carpathia.search.update_unsuccessful` with ``responsive_coverage``), so
+        two debriefs of the same ground equal one of both; with no share known, the update is
+        for an unresponsive subject.
+
         Returns
         -------
         dict
             ``debrief_id``, ``map_version``, ``segment_pod`` (POA-weighted POD of the assignment's
             segment), ``mass_searched`` (Σ POA·POD), ``tracks`` and ``length_m``.
         """
-        from carpathia.search import Resource, Track, grid_hash, read_tracks, track_coverage, update_clue
+        from carpathia.search import Resource, Track, grid_hash, read_tracks, segment_pod, track_coverage, update_clue
         from carpathia.search import update_unsuccessful as unsuccessful
+        from carpathia.search.bayes import prior_share
 
         iid = self.incident_id(incident)
         a = self.assignment(number, iid)
@@ -95,27 +106,38 @@ class DebriefMixin:
 
         def compute(before):
             # the update from a base map; run again on the newer map if another writer stored one meanwhile
-            seg_pod = float(cov.segment_pod(grid, subject=subject, weights=before.cells)[k])
+            two_state = subject != "responsive" and (
+                before.responsive is not None or before.meta.get("p_responsive") is not None
+            )
+            what = "responsive+unresponsive" if two_state else subject
+            if two_state:
+                q = prior_share(before)
+                pod = q * cov.pod("responsive") + (1.0 - q) * cov.pod("unresponsive")
+                seg_pod = float(segment_pod(pod, grid, before.cells)[k])
+            else:
+                seg_pod = float(cov.segment_pod(grid, subject=subject, weights=before.cells)[k])
             new, mass = None, None
             if found == "no":
+                kw = {"responsive_coverage": cov.coverage("responsive")} if two_state else {}
                 new = unsuccessful(
                     before,
-                    coverage=cov.coverage(subject),
+                    coverage=cov.coverage("unresponsive" if two_state else subject),
+                    **kw,
                     label=label,
                     time=when,
-                    details={"assignment": int(a["number"]), "subject": subject},
+                    details={"assignment": int(a["number"]), "subject": what},
                 )
                 mass = float(new.meta["updates"][-1]["mass_searched"])
             if clue is not None:
                 clon, clat = (float(v) for v in clue)
                 new = update_clue(new or before, clon, clat, sigma_m=sigma_m, weight=weight, label=label, time=when)
-            return seg_pod, new, mass, None if new is None else _rasters.encode_map(new)
+            return seg_pod, new, mass, what, None if new is None else _rasters.encode_map(new)
 
         cov_bytes = _rasters.encode_coverage(cov)
         track_rows = [_track_row(t, source) for t in trks]
         summary = f"debrief {a['number']} ({a['team']}, segment {a['segment']}): {len(trks)} track(s), found {found}"
         with self._map_update(iid, "debrief", summary, compute) as (tx, result, _base):
-            seg_pod, new, mass, map_bytes = result
+            seg_pod, new, mass, what, map_bytes = result
             cov_sha = tx.put_blob("coverage", cov_bytes)
             mid, version = None, None
             if new is not None:
@@ -128,7 +150,7 @@ class DebriefMixin:
                 assignment_id=a["id"],
                 time=when.isoformat(),
                 found=found,
-                subject=subject,
+                subject=what,
                 coverage_sha=cov_sha,
                 segment_pod=seg_pod,
                 mass_searched=mass,

@@ -61,6 +61,11 @@ def encode_map(pmap) -> bytes:
         "CARPATHIA_REST_OF_WORLD": repr(float(pmap.rest_of_world)),
         "CARPATHIA_META": json.dumps(pmap.meta, default=str, ensure_ascii=False),
     }
+    if pmap.responsive is not None:  # the per-cell responsive share tracked through debriefs
+        from carpathia.probability.probmap import RESPONSIVE_BAND
+
+        bands, names = [pmap.cells, pmap.responsive], ["probability of area (POA) per cell", RESPONSIVE_BAND]
+        return _encode(bands, pmap.transform, pmap.crs, tags, names)
     return _encode([pmap.cells], pmap.transform, pmap.crs, tags, ["probability of area (POA) per cell"])
 
 
@@ -79,6 +84,12 @@ def decode_map(data: bytes):
     out.crs = crs
     out.rest_of_world = float(tags.get("CARPATHIA_REST_OF_WORLD", 0.0))
     out.meta = json.loads(tags.get("CARPATHIA_META", "{}"))
+    if len(bands) > 1:
+        share = np.ascontiguousarray(bands[1])
+        if not np.isfinite(share).all() or (share < 0).any() or (share > 1).any():
+            raise DataFileError("a stored responsive share holds invalid values; the workspace is damaged")
+        share.setflags(write=False)
+        out.responsive = share
     return out
 
 

@@ -265,7 +265,10 @@ def replay_incident(ws: Workspace, incident=None) -> ReplayReport:
                 rows = ws.store.all("SELECT * FROM tracks WHERE debrief_id = ? ORDER BY id", (d["id"],))
                 res = Resource(**_resource_fields(a["resource"]))
                 cov = track_coverage([track_from_row(r) for r in rows], terrain, res, team=str(a["number"]))
-                grids.append(cov.coverage(d["subject"] or subject))
+                if d["subject"] == "responsive+unresponsive":  # a two-state update: both coverages, in order
+                    grids += [cov.coverage("unresponsive"), cov.coverage("responsive")]
+                else:
+                    grids.append(cov.coverage(d["subject"] or subject))
             chain = replay(chain, stored.meta.get("updates", []), grids)
         h = grid_hash(chain.cells, chain.rest_of_world)
         out.append(
