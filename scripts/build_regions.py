@@ -60,13 +60,13 @@ MARAMURES_BBOX = (22.8, 47.3, 25.2, 48.3)  # the 1 km regional grid (maramures-1
 MARAMURES_100M_BBOX = (23.30, 47.50, 25.30, 48.50)
 
 RECON_NOTE = (
-    "100 m cells, UTM 35N, both sides of the Romania-Ukraine border. The DEM is a RECONSTRUCTION of NASA SRTM 1\" "
+    '100 m cells, UTM 35N, both sides of the Romania-Ukraine border. The DEM is a RECONSTRUCTION of NASA SRTM 1" '
     "from published 8-bit renders, not an original tile: peaks read 10-50 m low, heights +-1-2 % of relief, "
     "positions 100-200 m; cells in the interpolated strips at 48.00 N, 24.00 E and 25.00 E (layer "
     "'interpolated', 2.8 % of the source) are smooth guesses. Load a team's own 30 m DEM when one is at hand."
 )
 RECON_ACCURACY = {
-    "kind": "reconstruction of NASA SRTM 1\" (SRTMGL1 v3) from 8-bit renders (Moldytzu/igeomap)",
+    "kind": 'a reconstruction of NASA SRTM 1" from 8-bit renders',
     "peaks": "10-50 m low",
     "vertical": "+-1-2 % of relief",
     "horizontal_m": [100, 200],
@@ -214,7 +214,9 @@ def _add_maramures_vectors(t: Terrain, data: Path) -> None:
         Feature(f.geometry, {"name": f.properties.get("name"), "source": "Natural Earth 10m populated places"})
         for f in _geojson(data, "vector/ne_10m_populated_places_simple_21.5-26.5E_46.5-49N.geojson")
     ]
-    towns += [Feature(shapely.Point(lon, lat), {"name": n, "country": c, "source": src}) for n, c, lat, lon, src in TOWNS]
+    towns += [
+        Feature(shapely.Point(lon, lat), {"name": n, "country": c, "source": src}) for n, c, lat, lon, src in TOWNS
+    ]
     t.add_features("towns", towns)
     peaks = [
         Feature(
@@ -250,14 +252,19 @@ def build_maramures(data: Path, out: Path) -> Path:
     t.add_landcover(data / "landcover/MCD12C1.A2019001.006.2020220162300.tif")
     describe(
         t,
-        source="SRTM (NASA); reconstructed from igeomap renders (MIT) — NASA SRTM 1\" (SRTMGL1 v3, public domain) "
-        "rebuilt from the 8-bit renders of Moldytzu/igeomap; rivers, borders: Natural Earth (public domain), "
-        "GSHHG 2.3.7 (LGPL-3+); towns and peaks: see SOURCES.md; land cover: MODIS MCD12C1 2019 (NASA LP DAAC)",
+        source="SRTM (NASA); reconstructed from igeomap renders (MIT); rivers, border: Natural Earth, GSHHG 2.3.7; "
+        "towns, peaks: see SOURCES.md; land cover: MODIS MCD12C1 2019",
         licence="public domain (SRTM, Natural Earth, MODIS); MIT (igeomap renders); LGPL-3+ (GSHHG rivers)",
         notes=RECON_NOTE,
     )
     t.meta["reconstruction"] = RECON_ACCURACY
-    t.meta["inputs_sha256"] = {k: v for k, v in SHA256.items() if k.startswith(("dem/maramures", "vector/", "landcover/"))}
+    # MODIS at 0.05° maps the ridges as forest; above the treeline they are alpine meadow
+    # (polonynas). Closed spruce forest ends at 1491-1609 m in the Chornohora (Ukrainian Wikipedia,
+    # "Варіант верхньої межі лісу в Українських Карпатах"); 1550 m, the middle, is carpathia's reading.
+    t.meta["treeline_m"] = 1550.0
+    t.meta["inputs_sha256"] = {
+        k: v for k, v in SHA256.items() if k.startswith(("dem/maramures", "vector/", "landcover/"))
+    }
     return t.save(out / "maramures.npz", overwrite=True)
 
 

@@ -36,10 +36,31 @@ class Scenario:
     clothing: str  # a clothing preset of the cold model
     last_seen: str  # ISO 8601 with zone: sets darkness in the motion model
     base: tuple[float, float] | None = None  # (lat, lon) of the command post: runs an operational period
+    base_name: str = ""
+    teams: tuple[tuple[str, str], ...] = ()  # (name, resource type) of the first period's teams
 
 
-#: IPPs are places named in the project's data notes (shared/data/SOURCES.md): the summit of
-#: Mt Washington, and Pop Ivan on the Romanian–Ukrainian border ridge of the Maramureș mountains.
+#: Teams of the White Mountains' first operational period: (name, resource type).
+DEMO_TEAMS = (
+    ("Hasty 1", "hasty-team"),
+    ("Grid 1", "grid-team"),
+    ("Grid 2", "grid-team"),
+    ("K9 1", "dog-team"),
+    ("Drone 1", "drone-thermal"),
+)
+#: Salvamont-sized teams for Maramureș: three Salvamont patrols of three rescuers (hasty-team),
+#: one line of six (Salvamont with mountain gendarmes, grid-team) and an air-scent dog team of
+#: two. No drone: it does not fly in the blizzard of the scenario.
+SALVAMONT_TEAMS = (
+    ("Salvamont 1", "hasty-team"),
+    ("Salvamont 2", "hasty-team"),
+    ("Salvamont 3", "hasty-team"),
+    ("Linia 1", "grid-team"),
+    ("K9 Maramureș", "dog-team"),
+)
+
+#: IPPs are named places: the summit of Mt Washington (shared/data/SOURCES.md), and Pop Ivan on
+#: the Romanian–Ukrainian border ridge of the Maramureș mountains (the 100 m region's peak).
 DEMO_SCENARIOS = (
     Scenario(
         "white-mountains",
@@ -53,18 +74,26 @@ DEMO_SCENARIOS = (
         "winter",
         "2026-01-17T13:00:00-05:00",
         (44.2570, -71.2530),  # AMC Pinkham Notch Visitor Center, the usual base for the Presidentials
+        "Pinkham Notch",
+        DEMO_TEAMS,
     ),
     Scenario(
         "maramures",
-        "Man lost for two days in a blizzard in the Maramureș mountains above the Tisza, last seen on Pop Ivan",
-        47.92,
-        24.32,
+        "Man walking over the border ridge from the Ukrainian side, lost for two days in a blizzard above the "
+        "Tisza, last seen on Pop Ivan",
+        47.9233,
+        24.3181,
         "hiker",
         48.0,
-        30_000,
+        20_000,
         "carpathian-blizzard",
         "winter",
         "2026-01-10T15:00:00+02:00",
+        # The village at the foot of Pop Ivan on the Romanian side (Ruscova valley), where the
+        # road ends: the command post for this side of the massif.
+        (47.8167, 24.4333),
+        "Poienile de sub Munte",
+        SALVAMONT_TEAMS,
     ),
 )
 
@@ -272,14 +301,6 @@ def _motion_step(t, s: Scenario, out: Path, result: DemoResult) -> None:
     result.motion[t.name] = {"agents": DEMO_AGENTS, "weather": s.weather, **last}
 
 
-#: Teams of the demo's first operational period: (name, resource type).
-DEMO_TEAMS = (
-    ("Hasty 1", "hasty-team"),
-    ("Grid 1", "grid-team"),
-    ("Grid 2", "grid-team"),
-    ("K9 1", "dog-team"),
-    ("Drone 1", "drone-thermal"),
-)
 #: Length of the demo's operational period, hours (the usual 12 h period of a SAR incident).
 DEMO_PERIOD_H = 12.0
 
@@ -315,7 +336,7 @@ def _operations_step(t, s: Scenario, out: Path, result: DemoResult) -> None:
         snow = float(weather_preset(s.weather).values["snow_depth_m"][0])
         ws.run_map(model="travel_time", at=start.isoformat(), snow_depth_m=snow)
         n_segments = ws.auto_segments()
-        for name, resource in DEMO_TEAMS:
+        for name, resource in s.teams:
             ws.add_team(name, resource)
         period = ws.plan(hours=DEMO_PERIOD_H, start=start.isoformat(), base=(s.base[1], s.base[0]))
         # The debrief: the first team walked its planned sweep and found nothing.
@@ -343,6 +364,8 @@ def _operations_step(t, s: Scenario, out: Path, result: DemoResult) -> None:
         ws.close()
     result.files += [folder / "incident.db", *files]
     result.operations[t.name] = {
+        "base": s.base_name,
+        "teams": [list(tm) for tm in s.teams],
         "segments": n_segments,
         "period": {
             "number": period.number,

@@ -37,7 +37,8 @@ def test_info_of_a_dem_file_with_an_area(hgt):
     info = json.loads(proc.stdout)
     assert info["shape"] == [201, 201] and info["resolution_m"] == 30
     text = run_cli("terrain", "info", "maramures")
-    assert text.returncode == 0 and "EPSG:32635" in text.stdout and "1000 m" in text.stdout
+    assert text.returncode == 0 and "EPSG:32635" in text.stdout and "100 m" in text.stdout
+    assert "RECONSTRUCTION" in text.stdout
 
 
 def test_regions_lists_both_and_warns_about_1km():
@@ -115,9 +116,10 @@ def test_demo_writes_maps_and_summary(tmp_path):
     ):
         assert (out / name).is_file()
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["regions"]["maramures"]["resolution_m"] == 1000
+    assert summary["regions"]["maramures"]["resolution_m"] == 100  # issue 20: the home region at 100 m
+    assert "reconstruction" in summary["regions"]["maramures"]["accuracy"]
     assert np.isfinite(summary["regions"]["maramures"]["slope_deg"]["mean"])
-    assert "1 km" in proc.stdout
+    assert "RECONSTRUCTION" in proc.stdout
     for region in ("white-mountains", "maramures"):  # issue 6: survival clock and rescue at the most probable cell
         clock = summary["survival"][region]
         assert clock["wind_chill_c"] < -20 and 0 < clock["hours_to_core_30c"] < 48
@@ -127,8 +129,13 @@ def test_demo_writes_maps_and_summary(tmp_path):
         assert (rescue["query"]["lat"], rescue["query"]["lon"]) == pytest.approx((top["lat"], top["lon"]), abs=1e-4)
         assert "landing_zones" in rescue and "carry_out" in rescue
     assert summary["rescue"]["white-mountains"]["landing_zones"]  # the summit cone has benches under 7°
-    assert summary["rescue"]["maramures"]["hoist_required"]  # 1 km cells: no 30 m patch can be certified
+    # 100 m cells see the open ridge of Pop Ivan (the 1 km grid said "hoist required")
+    assert summary["rescue"]["maramures"]["landing_zones"]
     assert "survival" in proc.stdout and "rescue at the most probable cell" in proc.stdout
+    mm = summary["operations"]["maramures"]  # issue 20: the home scenario with Salvamont-sized teams
+    assert mm["base"] == "Poienile de sub Munte" and mm["segments"] >= 50
+    assert {a["team"] for a in mm["period"]["assignments"]} <= {t for t, _ in mm["teams"]}
+    assert (out / "maramures-incident" / "sheets" / "assignment-101.pdf").is_file()
     ops = summary["operations"]["white-mountains"]  # issues 5 and 7: a first period, a debrief, every export
     assert ops["segments"] >= 5 and len(ops["period"]["assignments"]) >= 3 and 0 < ops["period"]["pos"] < 1
     assert [a["number"] for a in ops["period"]["assignments"]][:2] == [101, 102]

@@ -32,7 +32,8 @@ def test_sighet_snaps_to_the_tisza(tisza):
     assert tisza.line_down[below[-1]] == -1
     assert all(tisza.names[i] == "Tisza" for i in below)
     km = sum(tisza.lines[i].length for i in below) / 1000
-    assert 80 < km < 200
+    # Sighet (23.89 E) to the region's west edge (23.30 E): 45 km straight, the river winds more
+    assert 50 < km < 120
 
 
 def test_bundled_network_directions_follow_the_dem(tisza):

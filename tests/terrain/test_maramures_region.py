@@ -141,3 +141,26 @@ def test_inputs_of_the_region_match_sources(mm, shared):
     # every input but the gap mask (which SOURCES.md names without a sum) is listed there
     assert checked == len(recorded) - 1
     assert mm.meta["reconstruction"]["peaks"] == "10-50 m low"
+
+
+def test_products_on_interpolated_cells_carry_a_warning(mm):
+    """Segments and landing zones over the interpolated strips say so; elsewhere they do not."""
+    from carpathia.rescue import landing_zones
+    from carpathia.search import auto_segments
+
+    # A 3 km window astride the 24.00 E strip, in the hills north of Sighet
+    win = mm.crop((24.0, 47.85), 3000)
+    segs = auto_segments(win)
+    warned = [s for s in segs if s.warning]
+    assert warned and all("interpolated" in s.warning for s in warned)
+    assert all(s.interpolated_share == 0 for s in segs if not s.warning)
+    props = {f["id"]: f["properties"] for f in segs.to_geojson()["features"]}
+    assert all("warning" in props[s.id] for s in warned)
+    # A flat patch marked interpolated: every landing zone on it is flagged; unmarked, none is
+    flat = Terrain.flat((24.0, 47.85), 600, 30)
+    assert all(not z.warning for z in landing_zones(flat, 24.0, 47.85).zones)
+    flat.set_layer("interpolated", np.ones(flat.shape, bool))
+    zones = landing_zones(flat, 24.0, 47.85).zones
+    assert zones and all("interpolated" in z.warning for z in zones)
+    assert "interpolated" in zones[0].to_dict()["warning"]
+    assert mm.accuracy_note().startswith("DEM: a reconstruction") and flat.accuracy_note() == ""

@@ -64,6 +64,15 @@ def demo_cmd(
                 f"{mo['incapacitated']:.0%} incapacitated by cold or water"
             )
         _print_clock(result.survival.get(name), result.rescue.get(name))
+        ops = result.operations.get(name)
+        if ops:
+            teams = ", ".join(
+                f"{a['team']} → {a['segment']} ({a['search_h']:.1f} h)" for a in ops["period"]["assignments"]
+            )
+            console.print(
+                f"  first period from {ops['base']}: {ops['segments']} segments; {teams}; "
+                f"expected POS {ops['period']['pos']:.2%}"
+            )
     if result.river:
         r = result.river
         split = r["state_split"]

@@ -23,8 +23,9 @@ from ._common import (
 app = typer.Typer(help="Build regions from your own DEM and vector data.", no_args_is_help=True)
 
 COARSE_NOTE = (
-    "maramures is a 1 km DEM: good for regional views, too coarse for team segments. "
-    "Load your own 30 m DEM: carpathia region build --dem FILE.tif --name NAME"
+    "maramures is 100 m from a RECONSTRUCTION of SRTM (peaks 10-50 m low, positions 100-200 m): fit for team "
+    "segments, not for a landing approach; maramures-1km is the regional picture. A team's own 30 m DEM is "
+    "better still: carpathia region build --dem FILE.tif --name NAME"
 )
 
 

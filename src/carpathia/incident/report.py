@@ -526,7 +526,7 @@ def _export_pdf(ws: Workspace, iid: int, folder: Path, overwrite: bool, number=N
             "hours": a["search_h"],
             "expected_pod": a["expected_pod"],
             "radio": a["radio"],
-            "hazards": None,
+            "hazards": (seg.get("attributes") or {}).get("warning") or None,
             "notes": f"segment POA {status.get(a['segment'], {}).get('poa', float('nan')):.1%}",
         }
         p = folder if number is not None else folder / f"assignment-{a['number']}.pdf"

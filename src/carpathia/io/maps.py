@@ -243,7 +243,7 @@ def base_map(terrain, *, title: str | None = None, max_inches: float = 10.0):
         foot = terrain.accuracy_note() + " " + foot
     if np.isnan(z).any():
         foot += "  Grey: no elevation data."
-    fig.text(0.08, 0.015, _wrap(foot, 150), fontsize=6, color="#444444", va="bottom", parse_math=False)
+    fig.text(0.08, 0.012, _wrap(foot, 190), fontsize=6, color="#444444", va="bottom", parse_math=False)
     return fig, ax
 
 
@@ -359,5 +359,5 @@ def render_probability(
     if handles:
         ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.85).set_zorder(13)
     model = pmap.meta.get("model", "")
-    fig.text(0.08, 0.045, f"model: {model}   rest of world: {pmap.rest_of_world:.1%}", fontsize=7, color="#333333")
+    fig.text(0.08, 0.05, f"model: {model}   rest of world: {pmap.rest_of_world:.1%}", fontsize=7, color="#333333")
     return save_figure(fig, out, overwrite=overwrite, dpi=dpi)

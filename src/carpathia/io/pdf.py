@@ -257,6 +257,8 @@ def assignment_sheet_pdf(
         Image(io.BytesIO(png), width=height * iw / ih, height=height),
         para("Made by carpathia. Check the map against the ground; report clues with time and position.", sub),
     ]
+    if getattr(terrain, "accuracy_note", None) and terrain.accuracy_note():
+        story.append(para(terrain.accuracy_note(), sub))
     with atomic_output(p, overwrite=overwrite) as tmp:
         doc = SimpleDocTemplate(
             str(tmp),

@@ -138,6 +138,7 @@ class LandingZone:
     approach: str
     landcover: str
     truncated: bool = False
+    warning: str = ""
     cells_rc: np.ndarray = field(default_factory=lambda: np.empty((0, 2), np.int64), repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -435,11 +436,20 @@ def _describe(terrain, labels, n, z, slope, lc, origin, find_rc, find_lonlat, tr
                 approach=_APPROACH[position],
                 landcover=cover,
                 truncated=bool(lab in edge),
+                warning=_interpolated_warning(terrain, rr[g] + r0, cc[g] + c0),
                 cells_rc=np.stack([rr[g] + r0, cc[g] + c0], axis=1).astype(np.int64),
             )
         )
     zones.sort(key=lambda zn: (zn.distance_m, -zn.area_m2))
     return zones
+
+
+def _interpolated_warning(terrain: Terrain, rows: np.ndarray, cols: np.ndarray) -> str:
+    """A warning when any cell of a zone lies on DEM cells its source interpolated."""
+    gaps = terrain.layers.get("interpolated")
+    if gaps is None or not np.asarray(gaps, bool)[rows, cols].any():
+        return ""
+    return "on interpolated DEM cells: its slope is a smooth guess; reconnoitre before landing"
 
 
 def _position(tpi: float, around_slope: float, sd: float) -> str:

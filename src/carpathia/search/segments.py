@@ -114,6 +114,9 @@ class Segment:
         ``map edge``.
     boundary_m
         Length of boundary along each kind, metres, as ``((kind, metres), ...)``.
+    interpolated_share
+        Share of its cells that the DEM's source interpolated (layer ``interpolated`` of a
+        reconstructed DEM, 0 for an original DEM); :attr:`warning` says so when above 0.
     """
 
     id: str
@@ -126,10 +129,21 @@ class Segment:
     travel_time_h: float | None
     bounded_by: tuple[str, ...]
     boundary_m: tuple[tuple[str, float], ...] = ()
+    interpolated_share: float = 0.0
 
     @property
     def area_km2(self) -> float:
         return self.area_m2 / 1e6
+
+    @property
+    def warning(self) -> str:
+        """What a planner must know about the ground under the segment; ``""`` when nothing."""
+        if self.interpolated_share > 0:
+            return (
+                f"{self.interpolated_share:.0%} of the segment lies on interpolated DEM cells: slopes and "
+                "heights there are smooth guesses; check the ground before committing a team"
+            )
+        return ""
 
     def __repr__(self) -> str:
         return f"<Segment {self.id}: {self.area_km2:.2f} km², POA {self.poa:.4f}, {self.vegetation}>"
@@ -240,6 +254,7 @@ class Segments:
                         "landcover": s.landcover,
                         "travel_time_h": None if t is None or not math.isfinite(t) else round(t, 3),
                         "bounded_by": list(s.bounded_by),
+                        **({"warning": s.warning} if s.warning else {}),
                     },
                     "geometry": shapely.geometry.mapping(shapely.set_precision(g, 1e-7)),
                 }
@@ -314,7 +329,19 @@ def _summaries(terrain, labels: np.ndarray, n: int, pmap, base) -> dict[str, np.
         travel = np.full(n, np.inf)
         np.minimum.at(travel, idx, seconds[keep].ravel())
         travel /= 3600.0
-    return {"count": count, "slope": mean_slope, "landcover": dominant, "poa": poa, "travel_h": travel}
+    gaps = terrain.layers.get("interpolated")
+    interp = np.zeros(n)
+    if gaps is not None:
+        g_sum = np.bincount(idx, weights=np.asarray(gaps, float)[keep].ravel(), minlength=n)[:n]
+        interp = np.where(count > 0, g_sum / np.maximum(count, 1), 0.0)
+    return {
+        "count": count,
+        "slope": mean_slope,
+        "landcover": dominant,
+        "poa": poa,
+        "travel_h": travel,
+        "interpolated": interp,
+    }
 
 
 def travel_seconds(terrain, base: Sequence[float]) -> np.ndarray:
@@ -374,6 +401,7 @@ def _build(terrain, labels, pmap, base, *, ids, geoms=None, areas=None, boundary
                 travel_time_h=None if fig["travel_h"] is None else float(fig["travel_h"][k]),
                 bounded_by=listed,
                 boundary_m=tuple((kind, round(float(v), 1)) for kind, v in lengths),
+                interpolated_share=float(fig["interpolated"][k]),
             )
         )
     return Segments(segs, labels, terrain.transform, terrain.crs, meta=meta)

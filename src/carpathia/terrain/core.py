@@ -461,6 +461,36 @@ class Terrain:
         """Keep vector context (towns, borders, peaks ...) for maps, clipped to the grid."""
         self.features.setdefault(kind, []).extend(_on_grid(list(features), self.lonlat_bounds))
 
+    # ------------------------------------------------------------------ data quality
+    def accuracy_note(self) -> str:
+        """One line on the DEM's known limits for map footers and sheets; ``""`` when none is recorded.
+
+        Regions built from a reconstructed DEM (the bundled ``maramures``) carry the source's
+        accuracy in ``meta["reconstruction"]``; every product made from them says so.
+        """
+        rec = self.meta.get("reconstruction")
+        if not rec:
+            return ""
+        h = rec.get("horizontal_m", [])
+        where = f", positions {h[0]}-{h[1]} m" if len(h) == 2 else ""
+        return (
+            f"DEM: {rec.get('kind', 'a reconstruction')}, not an original tile (peaks {rec.get('peaks', '?')}, "
+            f"heights {rec.get('vertical', '?')}{where})."
+        )
+
+    def interpolated_share(self, mask: np.ndarray) -> float:
+        """Share of the cells under ``mask`` (a boolean grid) that the DEM's source interpolated.
+
+        0 when the terrain has no ``interpolated`` layer (an original DEM).
+        """
+        gaps = self.layers.get("interpolated")
+        m = np.asarray(mask, dtype=bool)
+        if gaps is None or not m.any():
+            return 0.0
+        if m.shape != self.shape:
+            raise InputError(f"mask has shape {m.shape}, the terrain {self.shape}")
+        return float(np.asarray(gaps, dtype=bool)[m].mean())
+
     # ------------------------------------------------------------------ summary, save, load
     def summary(self) -> dict[str, Any]:
         """Figures for ``carpathia terrain info``."""
@@ -488,6 +518,12 @@ class Terrain:
             "features": {k: len(v) for k, v in sorted(self.features.items())},
             "source": self.meta.get("source") or [s.get("file") for s in self.meta.get("sources", [])],
             "notes": self.meta.get("notes", ""),
+            "accuracy": self.accuracy_note(),
+            "interpolated_share": (
+                round(float(np.asarray(self.layers["interpolated"], bool).mean()), 4)
+                if "interpolated" in self.layers
+                else 0.0
+            ),
         }
 
     def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
