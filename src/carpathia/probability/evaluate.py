@@ -115,6 +115,7 @@ def evaluate_case(
         "containment": {str(round(k * 100)): bool(v) for k, v in cont.items()},
         "rest_of_world": row,
         "terrain": "flat" if terrain.meta.get("flat") else "dem",
+        "multipliers": pmap.meta.get("multipliers"),  # as the model applied them (None: uncalibrated)
     }
 
 
