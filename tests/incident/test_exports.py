@@ -61,8 +61,7 @@ def test_one_pdf_sheet(debriefed):
         assert str(a["number"]) in text and a["team"] in text
 
 
-@pytest.mark.slow
-def test_pdf_sheets_and_briefing_png(debriefed):
+def test_pdf_sheets_and_briefing_png(debriefed):  # ~11 s: seconds, so in the default run
     ws, d, n_assignments = debriefed
     sheets = ws.export("pdf", d / "sheets")
     assert len(sheets) == n_assignments and all(p.suffix == ".pdf" and p.stat().st_size > 0 for p in sheets)
