@@ -9,7 +9,7 @@ import shapely
 from carpathia.errors import InputError
 from carpathia.river import (
     MATEUS_2014_ADD,
-    REFLOAT_TABLE,
+    MATEUS_2014_ADD_LIMITS,
     DriftParameters,
     FlowSpec,
     RiverIncident,
@@ -69,6 +69,13 @@ def test_doubling_velocity_doubles_median_floating_distance():
     assert m2 / m1 == pytest.approx(2.0, rel=0.03)
 
 
+def test_median_floating_distance_is_velocity_times_time():
+    """Absolute, not a ratio: at a measured 0.5 m/s a float travels 0.5 × 86 400 m in 24 h."""
+    p = DriftParameters(p_snag=(0.0, 0.0), p_strand=(0.0, 0.0))
+    d = simulate_drift(_net(velocity_m_s=0.5), _inc(lifejacket=True), hours=24, n_particles=20_000, seed=3, params=p)
+    assert d.median_floating_distance_m() == pytest.approx(0.5 * 24 * 3600, rel=0.02)
+
+
 def test_particles_leave_the_river_only_by_stranding(net):
     d = simulate_drift(net, _inc(lifejacket=True), hours=72, n_particles=20_000, seed=4)
     on = d.state != 5
@@ -97,39 +104,72 @@ def test_same_seed_same_result_and_bridge_snags(net):
 
 
 def test_immersion_clock_sets_the_time_at_the_surface(net):
-    """No lifejacket, 8 °C, seen swimming: under between 0.5 and 1.5 x the 1-10-1 movement window."""
+    """No lifejacket, 8 °C, seen swimming: under between 0.5 and 1.5 x the swim-failure limit."""
+    from carpathia.river.drift import sink_limit_s
+
     inc = _inc(observed="swimming")
-    tl = inc.timeline()
-    ref = immersion_timeline(8.0, lifejacket=False)
-    assert tl == ref and tl.survival_h == pytest.approx(10 / 60)
-    d = simulate_drift(net, inc, hours=1, n_particles=5_000, seed=6, output_step_h=1 / 60)
-    k_early, k_late = d.time_index(4 / 60), d.time_index(16 / 60)
-    assert d.states[k_early, 1] == 0  # nobody under before 5 min
-    assert d.states[k_late, 0] == 0  # everybody under after 15 min
-    assert d.states[d.time_index(10 / 60), 1] == pytest.approx(0.5, abs=0.03)
+    assert inc.timeline() == immersion_timeline(8.0, lifejacket=False)
+    lim_h = sink_limit_s(8.0) / 3600.0
+    assert 6 / 60 < lim_h < 10 / 60  # below the 10 minutes of the 1-10-1 rule at 10 °C
+    d = simulate_drift(net, inc, hours=1, n_particles=5_000, seed=6, output_step_h=1 / 120)
+    k = lambda h: d.time_index(round(h * 120) / 120)  # noqa: E731 (output every 30 s)
+    assert d.states[k(0.5 * lim_h - 1 / 120), 1] == 0  # nobody under before half the limit
+    assert d.states[k(1.5 * lim_h + 1 / 120), 0] == 0  # everybody under after 1.5 x
+    assert d.states[k(lim_h), 1] == pytest.approx(0.5, abs=0.05)
 
 
-@pytest.mark.parametrize("row", REFLOAT_TABLE)
-def test_refloat_reproduces_the_table(row):
-    t, lo, hi = row
-    assert refloat_days(t, 0.0) == pytest.approx(lo)
-    assert refloat_days(t, 1.0) == pytest.approx(hi)
+def test_refloat_degree_days_are_mateus_2014():
+    """Mateus, Pinto & Vieira (2014): 115-174 °C·d at refloat (104-191 at the limits)."""
+    assert MATEUS_2014_ADD == (115.0, 174.0) and MATEUS_2014_ADD_LIMITS == (104.0, 191.0)
+    assert refloat_add(0.0) == 115.0 and refloat_add(1.0) == 174.0
+    for t in (1.0, 4.0, 15.0, 25.0):  # constant water: days x temperature = the threshold
+        assert refloat_days(t, 0.0) * t == pytest.approx(115.0) and refloat_days(t, 1.0) * t == pytest.approx(174.0)
 
 
-def test_refloat_cold_water_and_mateus_check():
-    assert refloat_days(3.0) == np.inf  # colder than 40 °F: not until the water warms
-    lo, hi = refloat_add(15.0, 0.0), refloat_add(15.0, 1.0)
-    assert MATEUS_2014_ADD[0] <= lo < hi <= MATEUS_2014_ADD[1]  # 104-191 °C·d at 14.5-16 °C
+def test_refloat_in_cold_water_is_long_but_finite():
+    """The dive teams' table never refloated below 4.4 °C; degree-days do, late."""
+    assert np.isfinite(refloat_days(1.0)) and refloat_days(1.0) > 100
+    assert refloat_days(3.0) > refloat_days(4.4) > refloat_days(5.0)
+    assert refloat_days(0.0) == np.inf  # water at 0 °C adds no degree-days
     with pytest.raises(InputError):
         refloat_days(-1.0)
 
 
-def test_bodies_refloat_in_warm_water(net):
-    inc = _inc(water_temp_c=26.7, observed="submerging")
-    d = simulate_drift(net, inc, hours=72, n_particles=5_000, seed=7, params=DriftParameters(u_crit_m_s=(5, 5)))
-    # 1-2 days at 80 °F: all refloated by 48 h after sinking (within the first minute)
-    assert d.states[d.time_index(23), 4] == 0
-    assert d.states[d.time_index(49), 1] == pytest.approx(0, abs=1e-12)
+def test_refloat_follows_a_river_that_warms():
+    """2 °C water warming 0.3 °C a day: the ADD integral T0 t + r t²/2 reaches the threshold."""
+    days = refloat_days(2.0, 0.5, warming_c_per_day=0.3)
+    add = 2.0 * days + 0.5 * 0.3 * days**2
+    assert add == pytest.approx(144.5) and days < refloat_days(2.0, 0.5) / 2
+    capped = refloat_days(20.0, 0.5, warming_c_per_day=1.0, max_temp_c=22.0)  # 2 days of ramp, then 22 °C
+    assert 2 * 20 + 0.5 * 1.0 * 4 + (capped - 2) * 22 == pytest.approx(144.5)
+
+
+def test_bodies_refloat_by_degree_days_in_the_drift(net):
+    inc = _inc(water_temp_c=25.0, observed="submerging")
+    d = simulate_drift(net, inc, hours=8 * 24, n_particles=5_000, seed=7, params=DriftParameters(u_crit_m_s=(5, 5)))
+    # 115/25 = 4.6 days to 174/25 = 6.96 days after sinking (within the first minute)
+    assert d.states[d.time_index(4.5 * 24), 4] == 0
+    assert d.states[d.time_index(7 * 24 + 1), 1] == pytest.approx(0, abs=1e-12)
+
+
+@pytest.mark.parametrize("temp", [2.0, 10.0, 15.0, 18.0, 25.0])
+def test_without_a_lifejacket_victims_sink_within_seconds_to_minutes(temp):
+    """Hunsucker & Davison: drowning victims usually sink within seconds to minutes, in any season."""
+    from carpathia.river.drift import _time_at_surface
+
+    t = _time_at_surface(_inc(water_temp_c=temp), 20_000, np.random.default_rng(1))
+    assert np.median(t) < 5 * 60 and np.quantile(t, 0.95) < 40 * 60 and t.min() >= 10.0
+
+
+def test_time_at_the_surface_is_continuous_in_water_temperature():
+    """No jump at 15 °C (the old rule: 10 min below, Hayward's 3.5 h above)."""
+    from carpathia.river.drift import sink_limit_s
+
+    temps = np.linspace(0.0, 30.0, 601)
+    lim = np.array([sink_limit_s(t) for t in temps])
+    assert np.all(np.diff(lim) >= 0) and np.max(np.diff(lim)) < 0.02 * lim.max()
+    assert sink_limit_s(14.99) == pytest.approx(sink_limit_s(15.01), rel=0.01)
+    assert sink_limit_s(10.0) == pytest.approx(600.0)
 
 
 @pytest.mark.parametrize("temp", [-0.5, -5, 31])

@@ -151,9 +151,12 @@ def test_isotropic_speed_on_flat_and_sloping_ground():
     round_trip = 2.0 / (1.0 / tobler_speed(g) + 1.0 / tobler_speed(-g))
     np.testing.assert_allclose(v, round_trip, rtol=1e-5)
     assert tobler_speed(g) < round_trip < tobler_speed(-g)
-    cliff = _terrain(np.tile(1.1 * 30.0 * np.arange(6), (6, 1)), trails=np.ones((6, 6), bool))
-    assert np.all(isotropic_speed(cliff)[:, 1:-1] == 0.0)  # 47.7° > 45°
-    assert np.all(isotropic_speed(cliff, max_slope_deg=50) > 0.0)
+    cliff = _terrain(np.tile(1.3 * 30.0 * np.arange(6), (6, 1)), trails=np.ones((6, 6), bool))
+    assert np.all(isotropic_speed(cliff)[:, 1:-1] == 0.0)  # 52.4° > 50° (IGT4SAR, at 30 m cells)
+    assert np.all(isotropic_speed(cliff, max_slope_deg=55) > 0.0)
+    steep = _terrain(np.tile(1.1 * 30.0 * np.arange(6), (6, 1)), trails=np.ones((6, 6), bool))
+    assert np.all(isotropic_speed(steep)[:, 1:-1] > 0.0)  # 47.7° < 50°
+    assert np.all(isotropic_speed(steep, max_slope_deg=45)[:, 1:-1] == 0.0)
     with pytest.raises(InputError, match="max_slope_deg"):
         isotropic_speed(t, max_slope_deg=-3)
 

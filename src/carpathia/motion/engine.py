@@ -38,7 +38,9 @@ COLD_STEP_S = 300.0
 _INIT_STEP = 1 << 41  # step number of the initial draws (apart from every walking step)
 
 
-def prepare_grid(terrain, params: MotionParams, *, max_slope_deg: float = 45.0) -> tuple[np.ndarray, np.ndarray]:
+def prepare_grid(
+    terrain, params: MotionParams, *, max_slope_deg: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The per-cell record the kernels read, and the heading to the nearest route.
 
     Returns
@@ -54,7 +56,8 @@ def prepare_grid(terrain, params: MotionParams, *, max_slope_deg: float = 45.0) 
     -----
     Speed factors are :func:`carpathia.travel.speed_factors` (Tobler's off-path 0.6, land cover,
     wading ``params.wade_factor`` in water), without snow and darkness (applied per step).
-    Impassable: no elevation data, slope above ``max_slope_deg`` (45°, as the travel model), lakes
+    Impassable: no elevation data, slope above ``max_slope_deg`` (default the travel
+    model's resolution-aware cliff slope, :func:`carpathia.travel.speed.cliff_slope_deg`), lakes
     (cells more than half water without a river line). Rivers too wide to ford
     (:data:`carpathia.travel.speed.FORD_MAX_WIDTH_M`) or covering more than half a cell are
     crossed with a hazard. Routes: trails, roads, fordable streams, the banks of rivers, and
@@ -70,6 +73,10 @@ def prepare_grid(terrain, params: MotionParams, *, max_slope_deg: float = 45.0) 
     res = terrain.resolution
     f = speed_factors(terrain, water_factor=params.wade_factor)
     slope = np.asarray(terrain.slope())
+    if max_slope_deg is None:
+        from carpathia.travel.speed import cliff_slope_deg
+
+        max_slope_deg = cliff_slope_deg(res)
     f[~(slope <= max_slope_deg)] = 0.0
     water = np.asarray(terrain.layer("water"))
     rw = np.asarray(terrain.layer("river_width"))

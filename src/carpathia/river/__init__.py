@@ -20,15 +20,15 @@ from .flow import FLOW_CLASSES, FlowSpec, flow_defaults
 from .incident import RiverIncidentResult, river_incident
 from .intake import OBSERVED, RiverIncident
 from .network import KINDS, ZONES, Reach, RiverNetwork, Snap, build_network, read_river_file, terrain_network
-from .refloat import MATEUS_2014_ADD, REFLOAT_TABLE, refloat_add, refloat_days
+from .refloat import MATEUS_2014_ADD, MATEUS_2014_ADD_LIMITS, refloat_add, refloat_days
 from .search import RiverResource, RiverSearch, river_resources
 
 __all__ = [
     "FLOW_CLASSES",
     "KINDS",
     "MATEUS_2014_ADD",
+    "MATEUS_2014_ADD_LIMITS",
     "OBSERVED",
-    "REFLOAT_TABLE",
     "STATES",
     "ZONES",
     "Drift",

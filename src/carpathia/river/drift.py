@@ -84,7 +84,7 @@ class DriftParameters:
         Near-bed current that slides a body along the bed, m/s (carpathia's assumption: a drowned
         adult weighs a few kg in water; no published threshold found).
     refloat_quantile
-        Place in the refloat table's band (0 fewest, 1 most days), :mod:`~carpathia.river.refloat`.
+        Place in the degree-day band (0: 115, 1: 174 °C·d), :mod:`~carpathia.river.refloat`.
     surface_fraction
         Of the immersion survival time, the range of time at the surface for each observation
         (see :data:`carpathia.river.intake.OBSERVED`).
@@ -109,7 +109,7 @@ class DriftParameters:
             "bend_drift": "direction: Rozovskii 1957; magnitude: carpathia's assumption",
             "nearbed_ratio": "carpathia's assumption (log-law velocity profile)",
             "u_crit_m_s": "carpathia's assumption (no published threshold found)",
-            "refloat_quantile": "band of the dive teams' refloat table (see carpathia.river.refloat)",
+            "refloat_quantile": "place in Mateus et al. 2014's 115-174 degC-day band (see carpathia.river.refloat)",
             "time_at_surface": "immersion clock (carpathia.survival.immersion_timeline) and the witness's observation",
         }
     )
@@ -132,21 +132,47 @@ class DriftParameters:
         return {n: list(getattr(self, n)) for n in (*_PARAM_ORDER, "refloat_quantile")} | {"sources": self.sources}
 
 
+#: Shortest time at the surface of a person without a lifejacket, s: drowning victims can be at
+#: the surface and on the bottom within seconds (Hunsucker & Davison, J. Search & Rescue).
+SINK_MIN_S = 10.0
+#: Longest time at the surface without a lifejacket at 10 °C, s: about 10 minutes of useful
+#: movement before swim failure in cold water (Giesbrecht's 1-10-1).
+SINK_MAX_AT_10C_S = 600.0
+
+
+def sink_limit_s(water_temp_c: float) -> float:
+    """Longest time (s) a person without a lifejacket keeps at the surface, continuous in temperature.
+
+    ``SINK_MAX_AT_10C_S × H(T) / H(10 °C)`` with Hayward et al. (1975)'s cooling curve ``H``
+    (held at its 20 °C value above): colder water fails the swimmer sooner, warmer water later,
+    without the 10-minute-to-hours jump at 15 °C of the old rule. The scaling is carpathia's
+    assumption; at 0–20 °C it gives about 6 to 24 minutes.
+    """
+    from carpathia.survival import hayward_survival_hours
+
+    t = min(max(float(water_temp_c), 0.0), 20.0)
+    return SINK_MAX_AT_10C_S * hayward_survival_hours(t) / hayward_survival_hours(10.0)
+
+
 def _time_at_surface(incident: RiverIncident, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Seconds each particle stays at the surface before going under (inf with a lifejacket)."""
+    """Seconds each particle stays at the surface before going under (inf with a lifejacket).
+
+    Without a lifejacket drowning victims usually sink within seconds to minutes (Hunsucker &
+    Davison): log-uniform from :data:`SINK_MIN_S` to :func:`sink_limit_s` (median about 1.3 min
+    at 10 °C), unless the witness saw more: "submerging" 0–60 s, "struggling" 1–10 min,
+    "swimming" from half to one and a half times the limit.
+    """
     if incident.lifejacket:
         return np.full(n, np.inf)
-    tl = incident.timeline()
-    base_h = tl.survival_h if tl.survival_h is not None else tl.band_h[0]
-    base_s = 3600.0 * base_h
+    top = sink_limit_s(incident.water_temp_c)
     obs = incident.observed
     if obs == "submerging":
         return rng.uniform(0.0, 60.0, n)
     if obs == "struggling":
         return rng.uniform(60.0, 600.0, n)
     if obs == "swimming":
-        return rng.uniform(0.5, 1.5, n) * base_s
-    return rng.uniform(0.0, 1.5, n) * base_s
+        return rng.uniform(0.5, 1.5, n) * top
+    return np.exp(rng.uniform(math.log(SINK_MIN_S), math.log(max(top, SINK_MIN_S)), n))
 
 
 @dataclass
@@ -391,7 +417,7 @@ def simulate_drift(
     pf[0] = rng.uniform(0.0, 1.0, n)
     pf[1] = _time_at_surface(incident, n, rng)
     q = rng.uniform(*params.refloat_quantile, n)
-    pf[2] = np.asarray(refloat_days(np.full(n, incident.water_temp_c), q)) * 86400.0
+    pf[2] = np.asarray(refloat_days(np.full(n, incident.water_temp_c), q, incident.warming_c_per_day)) * 86400.0
     for j, name in enumerate(_PARAM_ORDER):
         pf[3 + j] = rng.uniform(*getattr(params, name), n)
     w = np.full(n, 1.0 / n) if weights is None else np.asarray(weights, float)

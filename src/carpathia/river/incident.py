@@ -298,6 +298,7 @@ def river_incident(
     time: str = "",
     water_temp_c: float = 10.0,
     hours: float = 48.0,
+    warming_c_per_day: float = 0.0,
     lifejacket: bool = False,
     clothing: str = "light",
     observed: str = "unknown",
@@ -321,6 +322,8 @@ def river_incident(
         The incident (:class:`~carpathia.river.RiverIncident`).
     hours
         Planning time: hours after entry into the water.
+    warming_c_per_day
+        How fast the water warms, °C per day (degree-day refloat, :mod:`carpathia.river.refloat`).
     river_file, flow, params, n_particles, seed
         Network source, velocities, drift parameter ranges, particles and seed.
     teams, period_h
@@ -335,6 +338,7 @@ def river_incident(
         lat=lat,
         time=time,
         water_temp_c=water_temp_c,
+        warming_c_per_day=warming_c_per_day,
         lifejacket=lifejacket,
         clothing=clothing,
         observed=observed,

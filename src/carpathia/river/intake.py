@@ -38,6 +38,9 @@ class RiverIncident:
         When the person went into the water (ISO 8601 text or datetime; naive = local).
     water_temp_c
         Water temperature, °C (0 to 30).
+    warming_c_per_day
+        How fast the water warms, °C per day (0 to 5; spring melt-out a few tenths): brings a
+        sunken body's refloat forward (degree-days).
     lifejacket
         Whether they wore a lifejacket or buoyancy aid.
     clothing
@@ -54,6 +57,7 @@ class RiverIncident:
     lat: float
     time: str = ""
     water_temp_c: float = 10.0
+    warming_c_per_day: float = 0.0
     lifejacket: bool = False
     clothing: str = "light"
     observed: str = "unknown"
@@ -61,7 +65,7 @@ class RiverIncident:
     name: str = "river incident"
 
     def __post_init__(self) -> None:
-        for k in ("lon", "lat", "water_temp_c", "witness_uncertainty_m"):
+        for k in ("lon", "lat", "water_temp_c", "warming_c_per_day", "witness_uncertainty_m"):
             try:
                 v = float(getattr(self, k))
             except (TypeError, ValueError):
@@ -74,6 +78,8 @@ class RiverIncident:
             raise InputError(
                 f"water temperature must be from 0 to 30 °C (river water does not stay liquid below 0), not {tw:g}"
             )
+        if not (math.isfinite(self.warming_c_per_day) and 0.0 <= self.warming_c_per_day <= 5.0):
+            raise InputError(f"water warming must be 0 to 5 °C per day, not {self.warming_c_per_day:g}")
         w = self.witness_uncertainty_m
         if not (math.isfinite(w) and 0 <= w <= 20000):
             raise InputError(f"witness uncertainty must be 0 to 20000 m, not {w!r}")

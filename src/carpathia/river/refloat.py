@@ -1,35 +1,30 @@
-"""When a drowned body that sank comes back to the surface: the refloat relation.
+"""When a drowned body that sank comes back to the surface: accumulated degree-days.
 
-A body on the river bed refloats when decomposition gases make it buoyant again. The time this
-takes falls steeply with water temperature. carpathia uses the body-float table of public-safety
-dive teams (water temperature → days to surface), quoted in US dive-recovery training material:
+A body on the river bed refloats when decomposition gases make it buoyant again. Decomposition
+follows accumulated degree-days (ADD: the sum over days of the mean water temperature above
+0 °C), so a body refloats when the ADD since it sank reaches a threshold, whatever the path of
+the temperature: a river that warms in spring brings the day forward, cold water delays it for
+a long but finite time (at 1 °C, about four months), and water at 0 °C adds nothing.
 
-    ======  =======  ==============
-    °F      °C       days to surface
-    ======  =======  ==============
-    40      4.4      14–20
-    50      10.0     10–14
-    60      15.6     7–10
-    70      21.1     3–7
-    80      26.7     1–2
-    ======  =======  ==============
+The threshold: Mateus, Pinto & Vieira (2014) followed six victims of one drowning accident to
+their refloat and found 115–174 °C·d (104–191 °C·d with the water temperature at the limits of
+its measured range). carpathia draws each body's threshold uniformly in 115–174 °C·d (its place
+is the quantile ``u``); :data:`MATEUS_2014_ADD_LIMITS` is the wider range for what-if runs.
+Heaton et al. (2010), 187 bodies from UK rivers and canals, support ADD as the clock of
+decomposition in water (their total aquatic decomposition score grows with log ADD); carpathia
+takes no number from them.
 
-with the note that victims drowned in water colder than 40 °F (4.4 °C) do not surface until the
-water warms. The original author of the table is not named where it is reproduced; carpathia
-checks it against a published case series: Mateus, Pinto & Vieira (2014) found accumulated
-degree-days (ADD, the sum of mean daily water temperatures) of 104–191 °C·d before six drowning
-victims refloated in water of 14.5–16 °C; the table gives 110–155 °C·d at 15 °C.
-
-The relation: between tabulated rows, the log of the lower and upper days is interpolated
-linearly in temperature; a body's place in the band is a quantile ``u`` in [0, 1] (sampled per
-particle: ``days = lo + u·(hi − lo)``). Above 26.7 °C the ADD of the last row is held constant
-(``days ∝ 1/T``). Below 4.4 °C nothing refloats (``inf``). Equivalent ADD = days × T.
+Replaced: the public-safety dive teams' table (40 °F: 14–20 days … 80 °F: 1–2 days, "below 40 °F
+bodies do not surface") implies 62–88 °C·d just above 4.4 °C and never refloats below it; both
+disagree with Mateus et al.
 
 References
 ----------
 Mateus, M., Pinto, L., Vieira, R. (2014). Study on the postmortem submersion interval and
 accumulated degree days for a multiple drowning accident. Forensic Sci. Int. 238:e15–e19.
 doi:10.1016/j.forsciint.2014.02.026.
+Heaton, V., Lagden, A., Moffatt, C., Simmons, T. (2010). Predicting the postmortem submersion
+interval for human remains recovered from U.K. waterways. J. Forensic Sci. 55(2):302–307.
 """
 
 from __future__ import annotations
@@ -40,23 +35,12 @@ import numpy as np
 
 from carpathia.errors import InputError
 
-__all__ = ["MATEUS_2014_ADD", "REFLOAT_TABLE", "refloat_add", "refloat_days"]
+__all__ = ["MATEUS_2014_ADD", "MATEUS_2014_ADD_LIMITS", "refloat_add", "refloat_days"]
 
-#: (water °C, fewest days, most days) to refloat, from the dive teams' °F table (40–80 °F).
-REFLOAT_TABLE = (
-    (40.0, 14.0, 20.0),
-    (50.0, 10.0, 14.0),
-    (60.0, 7.0, 10.0),
-    (70.0, 3.0, 7.0),
-    (80.0, 1.0, 2.0),
-)
-REFLOAT_TABLE = tuple(((f - 32.0) * 5.0 / 9.0, lo, hi) for f, lo, hi in REFLOAT_TABLE)
-#: Mateus et al. (2014): ADD range (°C·d) at refloat for six victims in 14.5–16 °C water.
-MATEUS_2014_ADD = (104.0, 191.0)
-
-_T = np.array([r[0] for r in REFLOAT_TABLE])
-_LO = np.log([r[1] for r in REFLOAT_TABLE])
-_HI = np.log([r[2] for r in REFLOAT_TABLE])
+#: Mateus et al. (2014): ADD (°C·d) at refloat of six drowning victims, the range of their estimates.
+MATEUS_2014_ADD = (115.0, 174.0)
+#: The same with the water temperature at the limits of its range (Mateus et al. 2014).
+MATEUS_2014_ADD_LIMITS = (104.0, 191.0)
 
 
 def _check_temp(water_temp_c) -> np.ndarray:
@@ -66,36 +50,48 @@ def _check_temp(water_temp_c) -> np.ndarray:
     return t
 
 
-def refloat_days(water_temp_c, quantile=0.5):
-    """Days from sinking to refloating at a constant water temperature.
+def refloat_add(quantile=0.5):
+    """The ADD threshold (°C·d) at ``quantile`` of Mateus et al.'s 115–174 °C·d (uniform)."""
+    q = np.asarray(quantile, dtype=float)
+    if not np.isfinite(q).all() or (q < 0).any() or (q > 1).any():
+        raise InputError(f"refloat quantile must be in [0, 1], not {quantile!r}")
+    lo, hi = MATEUS_2014_ADD
+    out = lo + q * (hi - lo)
+    return float(out) if out.ndim == 0 else out
+
+
+def refloat_days(water_temp_c, quantile=0.5, warming_c_per_day=0.0, max_temp_c=25.0):
+    """Days from sinking to refloating, for water at ``water_temp_c`` that warms linearly.
 
     Parameters
     ----------
     water_temp_c
-        Water temperature, °C (0 to 40), scalar or array.
+        Water temperature when the body sank, °C (0 to 40), scalar or array.
     quantile
-        Place in the table's band, 0 (fewest days) to 1 (most days); scalar or array.
+        Place in the ADD band, 0 (115 °C·d) to 1 (174 °C·d); scalar or array.
+    warming_c_per_day
+        How fast the water warms, °C per day (spring melt-out: a few tenths), up to
+        ``max_temp_c``; 0 for constant water.
 
     Returns
     -------
     float or numpy.ndarray
-        Days; ``inf`` below 4.4 °C (no refloat until the water warms).
+        Days until the ADD (∫ max(T, 0) dt) reaches the threshold; ``inf`` only where the water
+        stays at 0 °C.
     """
-    t = _check_temp(water_temp_c)
-    q = np.asarray(quantile, dtype=float)
-    if not np.isfinite(q).all() or (q < 0).any() or (q > 1).any():
-        raise InputError(f"refloat quantile must be in [0, 1], not {quantile!r}")
-    tc = np.clip(t, _T[0], _T[-1])
-    lo = np.exp(np.interp(tc, _T, _LO))
-    hi = np.exp(np.interp(tc, _T, _HI))
-    days = lo + q * (hi - lo)
-    warm = t > _T[-1]
-    days = np.where(warm, days * _T[-1] / np.where(warm, t, 1.0), days)
-    days = np.where(t < _T[0] - 1e-9, math.inf, days)
-    return float(days) if days.ndim == 0 else days
-
-
-def refloat_add(water_temp_c, quantile=0.5):
-    """Accumulated degree-days (°C·d) at refloat implied by :func:`refloat_days`."""
-    t = _check_temp(water_temp_c)
-    return refloat_days(t, quantile) * t
+    t0 = _check_temp(water_temp_c)
+    r = float(warming_c_per_day)
+    if not (math.isfinite(r) and 0.0 <= r <= 5.0):
+        raise InputError(f"warming must be 0 to 5 °C per day, not {warming_c_per_day!r}")
+    add = np.asarray(refloat_add(quantile), dtype=float)
+    t0, add = np.broadcast_arrays(t0, add)
+    tmax = max(float(max_temp_c), float(np.max(t0)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if r == 0.0:
+            days = np.where(t0 > 0, add / np.where(t0 > 0, t0, 1.0), np.inf)
+        else:
+            ramp_days = (tmax - t0) / r  # until the water reaches tmax
+            ramp_add = t0 * ramp_days + 0.5 * r * ramp_days**2
+            on_ramp = (-t0 + np.sqrt(t0 * t0 + 2.0 * r * add)) / r
+            days = np.where(add <= ramp_add, on_ramp, ramp_days + (add - ramp_add) / tmax)
+    return float(days) if np.ndim(days) == 0 else days

@@ -21,7 +21,7 @@ import numpy as np
 from carpathia.errors import InputError, OutsideTerrainError
 
 from . import _kernels
-from .speed import OFF_TRAIL_FACTOR, TOBLER_DECAY, TOBLER_MAX_KMH, TOBLER_OFFSET
+from .speed import OFF_TRAIL_FACTOR, TOBLER_DECAY, TOBLER_MAX_KMH, TOBLER_OFFSET, cliff_slope_deg
 
 __all__ = ["least_cost_path", "least_cost_path_terrain", "travel_time", "travel_time_terrain"]
 
@@ -164,7 +164,7 @@ def travel_time_terrain(
     speed_factor: np.ndarray | None = None,
     trails: np.ndarray | None = None,
     neighbours: int = 8,
-    max_slope_deg: float = 45.0,
+    max_slope_deg: float | None = None,
     max_time: float | None = None,
     to_sources: bool = False,
 ) -> np.ndarray:
@@ -187,8 +187,9 @@ def travel_time_terrain(
         result *or* a trails mask, not both for the same effect.
     neighbours : {4, 8, 16}
         Stencil, as in :func:`travel_time`.
-    max_slope_deg : float
-        Steps steeper than this (up or down) are impassable; default 45°.
+    max_slope_deg : float, optional
+        Steps steeper than this (up or down) are impassable; default
+        :func:`~carpathia.travel.speed.cliff_slope_deg` at ``cellsize`` (50° at 30 m, 38° at 90 m).
     max_time : float, optional
         Stop at this many seconds; cells beyond stay inf.
     to_sources : bool
@@ -221,7 +222,7 @@ def travel_time_terrain(
     k = _neighbours(neighbours)
     limit = _max_time(max_time)
     f = _factor(speed_factor, trails, z.shape)
-    tan_max = _tan_max(max_slope_deg)
+    tan_max = _tan_max(max_slope_deg, cs)
     why = "factor 0 or NaN, or no elevation"
     src = _sources(sources, z.shape, lambda r, c: (f[r, c] > 0) & ~np.isnan(z[r, c]), why)
     out = _kernels.travel_time_tobler(
@@ -239,7 +240,7 @@ def least_cost_path_terrain(
     speed_factor: np.ndarray | None = None,
     trails: np.ndarray | None = None,
     neighbours: int = 8,
-    max_slope_deg: float = 45.0,
+    max_slope_deg: float | None = None,
     to_sources: bool = False,
 ) -> np.ndarray:
     """The least-time walk through a field of :func:`travel_time_terrain`, in walking order.
@@ -258,7 +259,7 @@ def least_cost_path_terrain(
     cs = _cellsize(cellsize)
     k = _neighbours(neighbours)
     f = _factor(speed_factor, trails, z.shape)
-    tan_max = _tan_max(max_slope_deg)
+    tan_max = _tan_max(max_slope_deg, cs)
     i = _target(target, z.shape, t)
     path = _kernels.trace_tobler(
         t, z, f, cs, k, tan_max, bool(to_sources), _TOBLER_VMAX, TOBLER_DECAY, TOBLER_OFFSET, i
@@ -351,7 +352,9 @@ def _max_time(max_time: object) -> float:
     return m
 
 
-def _tan_max(max_slope_deg: object) -> float:
+def _tan_max(max_slope_deg: object, cell_m: float = 30.0) -> float:
+    if max_slope_deg is None:
+        max_slope_deg = cliff_slope_deg(cell_m)
     try:
         a = float(max_slope_deg)  # type: ignore[arg-type]
     except (TypeError, ValueError):

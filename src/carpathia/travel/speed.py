@@ -25,12 +25,15 @@ if TYPE_CHECKING:
     from carpathia.terrain import Terrain
 
 __all__ = [
+    "CLIFF_REF_RESOLUTION_M",
+    "CLIFF_SLOPE_DEG",
     "FORD_MAX_WIDTH_M",
     "FOREST_FACTOR",
     "LANDCOVER_FACTORS",
     "NIGHT_FACTOR_CROSS_COUNTRY",
     "NIGHT_FACTOR_ROAD",
     "OFF_TRAIL_FACTOR",
+    "SLOPE_SCALE_EXPONENT",
     "SNOW_DEEP_FACTOR",
     "SNOW_DEEP_M",
     "SNOW_HARD_PACKED_FACTOR",
@@ -38,6 +41,7 @@ __all__ = [
     "TOBLER_MAX_KMH",
     "TOBLER_OFFSET",
     "WATER_FRACTION",
+    "cliff_slope_deg",
     "isotropic_speed",
     "speed_factors",
     "tobler_speed",
@@ -58,11 +62,40 @@ NIGHT_FACTOR_ROAD = 3.2 / 4.0  # 0.8
 NIGHT_FACTOR_CROSS_COUNTRY = 1.6 / 2.5  # 0.64
 
 # US Army FM 31-70 (Basic Cold Weather Manual, 1968): in snow 61 cm (24 in) deep or more there
-# is almost no mobility on foot without skis or snowshoes; on hard-packed snow movement is
-# roughly 25 % slower.
+# is almost no mobility on foot without skis or snowshoes.
 SNOW_DEEP_M = 0.61
 SNOW_DEEP_FACTOR = 0.1  # carpathia's assumption: FM 31-70's "almost no mobility" as 10 % speed
-SNOW_HARD_PACKED_FACTOR = 0.75  # FM 31-70: about 25 % slower
+# Hard-packed snow: carpathia's assumption, 25 % slower. Not a figure of FM 31-70: the often
+# quoted "about 25 % slower on hard-packed snow" traces to a snowshoeing guide (DOMAIN.md).
+SNOW_HARD_PACKED_FACTOR = 0.75
+
+# Cliffs: IGT4SAR's cost-distance model makes slopes of 50° or more impassable
+# (dferguso/IGT4SAR, CostDistanceModel.py: maxSlope = "50", impedance 99 where slope >= 50),
+# on the fine DEMs it was used with; carpathia takes 50° at 30 m cells. A coarser DEM smooths
+# slopes: a cell's slope is the mean gradient over about two cells, so a cliff band narrower
+# than that shows as a gentler slope, and a fixed 50° (or 45°) barrier vanishes at 90 m and
+# 1 km. carpathia keeps the barrier's share of the ground instead: it assumes the steep tail
+# of the slope distribution scales as tan S(L) ∝ L^−b with cell size L, so the threshold at L is
+# atan(tan 50° · (L / 30 m)^−b). b = 0.38 is fitted on the SRTM3 tile N44W072 (White Mountains):
+# block means to 180–990 m give b = 0.34 / 0.36 / 0.41 for the 99 / 99.9 / 99.99 % slope
+# quantiles (tests/travel/test_cliffs.py repeats the fit). Thresholds: 50° at 30 m and finer,
+# 38° at 90 m, 37° at 100 m, 18° at 1 km.
+CLIFF_SLOPE_DEG = 50.0
+CLIFF_REF_RESOLUTION_M = 30.0
+SLOPE_SCALE_EXPONENT = 0.38
+
+
+def cliff_slope_deg(resolution_m: float) -> float:
+    """Slope (degrees) above which a cell of ``resolution_m`` metres counts as a cliff (see above)."""
+    try:
+        res = float(resolution_m)
+    except (TypeError, ValueError):
+        raise InputError(f"resolution must be a number of metres, not {resolution_m!r}") from None
+    if not (math.isfinite(res) and res > 0):
+        raise InputError(f"resolution must be positive metres, not {resolution_m!r}")
+    ratio = max(res / CLIFF_REF_RESOLUTION_M, 1.0)
+    return math.degrees(math.atan(math.tan(math.radians(CLIFF_SLOPE_DEG)) * ratio**-SLOPE_SCALE_EXPONENT))
+
 
 # Land cover (classes of carpathia.terrain.landcover), off trails and roads only.
 # Forest: carpathia's assumption, informed by the IOF's International Specification for
@@ -168,7 +201,7 @@ def speed_factors(
       unknown 1 (:data:`LANDCOVER_FACTORS`; forest and wetland are carpathia's assumptions);
     - snow: soft snow falls linearly from 1 at no snow to 0.1 at 0.61 m and stays 0.1 deeper
       (FM 31-70's limit; the 0.1 and the linear ramp are carpathia's assumptions);
-      hard-packed snow 0.75 (FM 31-70);
+      hard-packed snow 0.75 (carpathia's assumption, not in FM 31-70);
     - darkness: FM 21-18 night/day march rates, 3.2/4 = 0.8 on roads and trails,
       1.6/2.5 = 0.64 cross-country;
 
@@ -209,7 +242,7 @@ def speed_factors(
     return f
 
 
-def isotropic_speed(terrain: Terrain, *, max_slope_deg: float = 45.0, **factors) -> np.ndarray:
+def isotropic_speed(terrain: Terrain, *, max_slope_deg: float | None = None, **factors) -> np.ndarray:
     """A per-cell walking speed (m/s) for :func:`~carpathia.travel.travel_time`.
 
     Parameters
@@ -217,7 +250,8 @@ def isotropic_speed(terrain: Terrain, *, max_slope_deg: float = 45.0, **factors)
     terrain : Terrain
         Its slope (Horn 1981, degrees) and layers are used.
     max_slope_deg : float
-        Cells steeper than this get speed 0 (impassable); default 45°.
+        Cells steeper than this get speed 0 (impassable); default :func:`cliff_slope_deg` at the
+        terrain's resolution (50° at 30 m, 38° at 90 m, 18° at 1 km).
     **factors
         Passed to :func:`speed_factors` (``snow_depth_m``, ``night``, ``water_factor`` ...).
 
@@ -240,6 +274,8 @@ def isotropic_speed(terrain: Terrain, *, max_slope_deg: float = 45.0, **factors)
     Tobler, W. (1993). NCGIA technical report 93-1. Horn, B. K. P. (1981). Hill shading and the
     reflectance map. Proceedings of the IEEE 69(1), 14-47.
     """
+    if max_slope_deg is None:
+        max_slope_deg = cliff_slope_deg(terrain.resolution)
     try:
         a = float(max_slope_deg)
     except (TypeError, ValueError):
