@@ -129,3 +129,13 @@ def test_user_bridge_is_a_catch_point(tmp_path):
     p.write_text(json.dumps({"type": "FeatureCollection", "features": [f.to_geojson() for f in feats]}))
     net = build_network(read_river_file(p))
     assert [r.catch for r in net.reaches if r.catch] == ["bridge B1"]
+
+
+def test_upper_tisza_velocities_and_winter_floods():
+    """Hamar & Sárkány-Kiss (1999), The Upper Tisa Valley, p. 83 (Tyachiv–Chop): 1–3 m/s upper reach,
+    pools 0.2–0.6, shallows 0.7–2.5; December–January are among the flood seasons, so the winter
+    default may not assume low water (it was 0.6 × the mean discharge)."""
+    assert FlowSpec().velocity_range("run") == (1.0, 3.0)
+    assert FlowSpec().velocity_range("riffle") == (0.7, 2.5)
+    assert FlowSpec().velocity_range("pool") == (0.2, 0.6)
+    assert FlowSpec(season="winter").velocity_range("run")[0] >= FlowSpec().velocity_range("run")[0]
