@@ -164,3 +164,23 @@ def test_products_on_interpolated_cells_carry_a_warning(mm):
     assert zones and all("interpolated" in z.warning for z in zones)
     assert "interpolated" in zones[0].to_dict()["warning"]
     assert mm.accuracy_note().startswith("DEM: a reconstruction") and flat.accuracy_note() == ""
+
+
+def test_sheets_and_maps_say_the_dem_is_a_reconstruction(mm, tmp_path):
+    """The assignment sheet (pdftotext) and the map footer of a maramures product name the source's limits."""
+    import subprocess
+
+    from carpathia.io.export import assignment_sheet_pdf
+    from carpathia.io.maps import base_map
+    from tests.conftest import tool
+
+    win = mm.crop((24.3181, 47.9233), 2000)
+    fig, _ = base_map(win)
+    footer = " ".join(t.get_text() for t in fig.texts)
+    assert "reconstruction of NASA SRTM" in footer and "peaks 10-50 m low" in footer
+    seg = shapely.Point(24.3181, 47.9233).buffer(0.004)
+    out = assignment_sheet_pdf(
+        tmp_path / "a.pdf", {"number": 101, "team": "Salvamont 1"}, terrain=win, segment_lonlat=seg
+    )
+    text = subprocess.run([tool("pdftotext"), str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert "reconstruction of NASA SRTM" in " ".join(text.split())
