@@ -28,21 +28,12 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import time
 
 import numpy as np
+from _timing import median_time
 
 IPP = (24.3181, 47.9233)  # Pop Ivan (lon, lat), the demo's incident
-
-
-def _median(fn, repeat: int):
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def main() -> None:
@@ -82,7 +73,7 @@ def main() -> None:
         return travel_time(inc, t, hours=48.0, snow_depth_m=float(weather.values["snow_depth_m"][0]))
 
     poa()  # warm-up
-    t_map, pmap = _median(poa, args.repeat)
+    t_map, pmap = median_time(poa, args.repeat)
     speed = isotropic_speed(t)  # Tobler on each cell's slope with the same factors (m/s)
     cost = np.where(speed > 0, 1.0 / np.maximum(speed, 1e-9), np.inf)
     r0, c0 = t.to_pixel(*IPP)
@@ -91,7 +82,7 @@ def main() -> None:
         m = MCP_Geometric(cost, fully_connected=True, sampling=(t.resolution, t.resolution))
         return m.find_costs([(r0, c0)])
 
-    t_peer, _ = _median(peer_tt, args.repeat)
+    t_peer, _ = median_time(peer_tt, args.repeat)
     print(
         f"travel-time POA map, whole region : {t_map:6.2f} s (goal < 2 s); scikit-image find_costs alone "
         f"{t_peer:6.2f} s; ratio {t_peer / t_map:.2f}"
@@ -122,14 +113,14 @@ def main() -> None:
     # 3. auto-segmentation of a 40 x 40 km box
     box = t.crop(IPP, 20_000)
     bmap = travel_time(inc, box, hours=48.0)
-    t_seg, segs = _median(lambda: auto_segments(box, bmap), max(1, args.repeat - 1))
+    t_seg, segs = median_time(lambda: auto_segments(box, bmap), max(1, args.repeat - 1))
 
     def peer_ws():
         z = np.nan_to_num(box.elevation, nan=float(np.nanmax(box.elevation)))
         markers = np.cumsum(local_minima(z)).reshape(z.shape) * local_minima(z)
         return watershed(z, markers)
 
-    t_ws, ws = _median(peer_ws, args.repeat)
+    t_ws, ws = median_time(peer_ws, args.repeat)
     print(
         f"auto-segmentation {box.shape[1]} x {box.shape[0]} cells ({box.shape[1] / 10:.0f} x "
         f"{box.shape[0] / 10:.0f} km): {t_seg:6.1f} s for {len(segs)} segments "

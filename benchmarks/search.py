@@ -28,19 +28,9 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
-import time
 
 import numpy as np
-
-
-def _median(fn, repeat: int):
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+from _timing import median_time
 
 
 def _cpu_name() -> str:
@@ -79,8 +69,8 @@ def bench_bayes(size: int, repeat: int) -> None:
         total = float(keep.sum()) + pmap.rest_of_world
         return ProbabilityMap(keep, pmap.transform, pmap.crs, rest_of_world=pmap.rest_of_world / total)
 
-    t_ours, m1 = _median(ours, 3 * repeat)  # 90 ms a run: more runs steady the median on a shared machine
-    t_peer, m2 = _median(numpy_peer, max(3, repeat // 2))
+    t_ours, m1 = median_time(ours, 3 * repeat)  # 90 ms a run: more runs steady the median on a shared machine
+    t_peer, m2 = median_time(numpy_peer, max(3, repeat // 2))
     diff = float(np.abs(m1.cells - m2.cells).max())
     print(f"Bayes update, {size} x {size} map from a coverage raster ({(cov > 0).mean():.0%} of cells searched):")
     print(
@@ -113,8 +103,8 @@ def bench_allocation(n_seg: int, n_team: int, repeat: int) -> None:
     p, teams, areas, lc, transit = _instance(n_seg, n_team)
     kw = dict(areas_m2=areas, landcover=lc, transit_h=transit, period_h=12.0)
     allocate(p, teams, method="milp", **kw)  # warm-up
-    t_milp, plan = _median(lambda: allocate(p, teams, method="milp", **kw), repeat)
-    t_greedy, _ = _median(lambda: allocate(p, teams, method="greedy", **kw), repeat)
+    t_milp, plan = median_time(lambda: allocate(p, teams, method="milp", **kw), repeat)
+    t_greedy, _ = median_time(lambda: allocate(p, teams, method="greedy", **kw), repeat)
     print(f"Allocation, {n_seg} segments x {n_team} teams (5 resource types), 12 h period:")
     print(
         f"  MILP (HiGHS, tangent outer approximation, {plan.iterations} round(s)) {1e3 * t_milp:7.1f} ms  "
@@ -162,7 +152,7 @@ def bench_coverage(repeat: int) -> None:
     )
     for key in ("grid-team", "hasty-team"):
         r = res[key]
-        t, cov = _median(lambda r=r: track_coverage(tracks, terrain, r), repeat)
+        t, cov = median_time(lambda r=r: track_coverage(tracks, terrain, r), repeat)
         w = r.unresponsive_m[0]
         err = cov.swept_area_m2() / (length * w) - 1
         print(

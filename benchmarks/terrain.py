@@ -15,24 +15,14 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import rasterio
-
-
-def _median_time(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+from _timing import median_time
 
 
 def main() -> None:
@@ -87,11 +77,11 @@ def main() -> None:
 
     ours()  # compile (or load the numba cache) outside the timing
     threads = numba.get_num_threads()
-    t_gdal = _median_time(gdal, args.repeat)
-    t_ours = _median_time(ours, args.repeat)
-    t_files = _median_time(ours_with_files, args.repeat)
+    t_gdal = median_time(gdal, args.repeat)[0]
+    t_ours = median_time(ours, args.repeat)[0]
+    t_files = median_time(ours_with_files, args.repeat)[0]
     numba.set_num_threads(1)
-    t_one = _median_time(ours, args.repeat)
+    t_one = median_time(ours, args.repeat)[0]
     numba.set_num_threads(threads)
 
     with rasterio.open(tmp / "s.tif") as ds:

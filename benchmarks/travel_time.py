@@ -25,24 +25,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
-
-
-def _median_time(fn, repeat: int) -> tuple[float, object]:
-    times = []
-    out = None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+from _timing import median_time
 
 
 def _terrain_field(n: int) -> tuple[np.ndarray, float]:
@@ -142,12 +131,12 @@ def main() -> None:
     )
 
     travel_time(np.ones((8, 8), np.float32), [(4, 4)], 1.0)  # compile, excluded from the timing
-    t_ours, ours = _median_time(lambda: travel_time(speed, [src], cs), args.repeat)
+    t_ours, ours = median_time(lambda: travel_time(speed, [src], cs), args.repeat)
 
     with np.errstate(divide="ignore"):
         costs = np.where(speed > 0, 1.0 / speed.astype(np.float64), np.inf)
-    t_init, mcp = _median_time(lambda: MCP_Geometric(costs, fully_connected=True, sampling=(cs, cs)), args.repeat)
-    t_find, res = _median_time(lambda: mcp.find_costs([src]), args.repeat)
+    t_init, mcp = median_time(lambda: MCP_Geometric(costs, fully_connected=True, sampling=(cs, cs)), args.repeat)
+    t_find, res = median_time(lambda: mcp.find_costs([src]), args.repeat)
     ref = res[0]
 
     same_reach = bool(np.array_equal(np.isfinite(ours), np.isfinite(ref)))
