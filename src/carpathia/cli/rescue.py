@@ -17,6 +17,10 @@ def rescue_cmd(
     radius: float = typer.Option(2000.0, "--radius", help="Search radius for landing zones, metres."),
     min_size: float = typer.Option(30.0, "--min-size", help="Side of the clear touchdown patch, m (UH-60: 50)."),
     treeline: float = typer.Option(None, "--treeline", help="Forest at or above this elevation (m) is open."),
+    helicopter: str = typer.Option(
+        None, "--helicopter", help="H135 (EC135), H145, IAR-330 (Puma) or Mi-17: sizes the HEMS site from its D."
+    ),
+    night: bool = typer.Option(False, "--night", help="Night: 4D × 2D landing sites (EASA), night carry speeds."),
     as_json: bool = typer.Option(False, "--json", help="Print the options as JSON."),
     gpx: Path = typer.Option(None, "--gpx", help="Write the carry-out route as GPX 1.1."),
     geojson: Path = typer.Option(None, "--geojson", help="Write the carry-out path as GeoJSON."),
@@ -31,9 +35,20 @@ def rescue_cmd(
         check_output(gpx, overwrite=overwrite, suffixes=(".gpx",))
     if geojson is not None:
         check_output(geojson, overwrite=overwrite, suffixes=(".geojson", ".json"))
+    if helicopter is not None:
+        from carpathia.rescue.landing import get_helicopter
+
+        get_helicopter(helicopter)  # an unknown type fails before the terrain is loaded
     terrain = load_terrain(region)
     opts = rescue_options(
-        terrain, lon, lat, radius_m=radius, min_size_m=min_size, treeline_m="auto" if treeline is None else treeline
+        terrain,
+        lon,
+        lat,
+        radius_m=radius,
+        min_size_m=min_size,
+        treeline_m="auto" if treeline is None else treeline,
+        helicopter=helicopter,
+        night=night,
     )
     written = []
     if gpx is not None:

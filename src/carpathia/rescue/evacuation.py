@@ -287,6 +287,8 @@ def rescue_options(
     min_size_m: float = LZ_MIN_SIZE_M,
     treeline_m: float | str | None = "auto",
     to: Sequence[str] | str = DESTINATIONS,
+    helicopter: str | None = None,
+    night: bool = False,
     **carry: Any,
 ) -> RescueOptions:
     """Landing zones within ``radius_m`` and the carry-out to each kind of destination, for one find.
@@ -294,8 +296,23 @@ def rescue_options(
     ``carry`` takes the keywords of :func:`carry_out` (``carry_factor``, ``max_slope_deg``,
     ``search_radius_m``, ``snow_depth_m``, ``night``). The overall ``carry`` is the fastest of the
     per-kind carries (one Dijkstra run per kind that has destinations in the window).
+    ``helicopter`` and ``night`` size the landing sites as EASA's HEMS operating site (2D × 2D by
+    day, 4D × 2D at night; :func:`~carpathia.rescue.landing.site_dimensions`); ``night`` also
+    slows the carry-out unless ``carry`` says otherwise.
     """
-    report = landing_zones(terrain, lon, lat, radius_m=radius_m, min_size_m=min_size_m, treeline_m=treeline_m)
+    report = landing_zones(
+        terrain,
+        lon,
+        lat,
+        radius_m=radius_m,
+        min_size_m=min_size_m,
+        treeline_m=treeline_m,
+        helicopter=helicopter,
+        night=night,
+    )
+    if night:
+        carry.setdefault("night", True)
+    min_size_m = (report.min_size_m, report.min_length_m)  # type: ignore[assignment]
     kinds = _kinds(to)
     ctx = _Context(terrain, lon, lat, report.treeline_m, **carry)
     by_kind = {k: ctx.carry((k,), report.treeline_m, min_size_m) for k in kinds}
@@ -379,7 +396,8 @@ class _Context:
         if kind == "roads":
             mask = np.asarray(self.terrain.layer("roads")[r0:r1, c0:c1], dtype=bool).copy()
         elif kind == "lz":
-            mask = lz_mask(self.terrain, self.bounds, min_size_m=lz_size, treeline=treeline)
+            width, length = lz_size if isinstance(lz_size, tuple) else (lz_size, None)
+            mask = lz_mask(self.terrain, self.bounds, min_size_m=width, min_length_m=length, treeline=treeline)
         else:
             mask = np.zeros(self.z.shape, bool)
             for feat in self.terrain.features.get("towns", []):

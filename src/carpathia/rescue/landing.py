@@ -13,8 +13,13 @@ position. Where none lies within the search radius, the report says that a hoist
     rep = landing_zones(t, -71.3033, 44.2708, radius_m=2000)      # lon, lat
     rep.hoist_required, rep.zones[0].distance_m, rep.zones[0].approach   # coarse grids: see rep.notes
 
+With a helicopter type (:data:`HELICOPTERS`: H135, H145, IAR-330 Puma, Mi-17) the patch is the
+EASA HEMS operating site for its D: 2D × 2D by day, 4D × 2D at night (either orientation).
+
 References
 ----------
+EASA, Regulation (EU) 965/2012 Air Operations, AMC1 SPA.HEMS.125(b)(4) (HEMS operating site
+dimensions) and Annex I (definition of D).
 US Army FM 3-21.38, Pathfinder Operations (2006): helicopter landing-zone selection (ground slope,
 touchdown-point sizes, landing upslope).
 Weiss, A. (2001). Topographic position and landforms analysis. Poster, ESRI User Conference.
@@ -27,18 +32,22 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import ndimage
 
-from carpathia.errors import InputError
+from carpathia.errors import InputError, UnknownNameError
 
 if TYPE_CHECKING:
     from carpathia.terrain import Terrain
 
 __all__ = [
     "FLAT_SLOPE_DEG",
+    "HELICOPTERS",
+    "HEMS_DAY_FACTOR",
+    "HEMS_NIGHT_FACTORS",
     "HOIST_ADVISED_M",
     "LZ_MAX_SLOPE_DEG",
     "LZ_MIN_SIZE_M",
@@ -48,12 +57,15 @@ __all__ = [
     "REGION_TREELINE_M",
     "TPI_MIN_M",
     "TPI_RADIUS_M",
+    "Helicopter",
     "LandingZone",
     "LandingZoneReport",
+    "get_helicopter",
     "grid_window",
     "landing_zones",
     "lz_mask",
     "resolve_treeline",
+    "site_dimensions",
 ]
 
 #: Steepest ground slope for a landing, degrees. FM 3-21.38 (Pathfinder Operations), ground-slope
@@ -66,6 +78,74 @@ LZ_MAX_SLOPE_DEG = 7.0
 #: (UH-60) is 50 m. Rounding 25 m up to 30 m, one cell of a 1" (30 m) DEM, is carpathia's choice;
 #: pass ``min_size_m=50`` for a UH-60 class helicopter.
 LZ_MIN_SIZE_M = 30.0
+#: EASA HEMS operating site, AMC1 SPA.HEMS.125(b)(4) (Regulation (EU) 965/2012, Part-SPA): by
+#: day at least 2 D across; at night at least 4 D long and 2 D wide. D is "the largest dimension of
+#: the helicopter when the rotors are turning" (Annex I definitions): rotor tip to tail-rotor tip.
+HEMS_DAY_FACTOR = 2.0
+HEMS_NIGHT_FACTORS = (4.0, 2.0)
+
+
+@dataclass(frozen=True)
+class Helicopter:
+    """A helicopter type: main rotor diameter and D (largest dimension, rotors turning), metres."""
+
+    name: str
+    rotor_diameter_m: float
+    d_m: float
+    source: str
+
+
+_HELICOPTERS = (
+    Helicopter(
+        "H135",
+        10.2,
+        12.16,
+        "Airbus Helicopters H135 (EC135) technical data: main rotor 10.20 m, length rotors turning 12.16 m",
+    ),
+    Helicopter(
+        "H145",
+        11.0,
+        13.64,
+        "Airbus Helicopters H145 (BK117 D-2) technical data: main rotor 11.00 m, length rotors turning 13.64 m",
+    ),
+    Helicopter(
+        "IAR-330",
+        15.0,
+        18.15,
+        "Aerospatiale SA 330 Puma (IAR-330, built under licence by IAR Brasov): main rotor 15.00 m, length rotors "
+        "turning 18.15 m (Jane's All the World's Aircraft)",
+    ),
+    Helicopter(
+        "Mi-17",
+        21.29,
+        25.35,
+        "Mil Mi-8MTV / Mi-17: main rotor 21.29 m, length rotors turning 25.35 m (Jane's All the World's Aircraft)",
+    ),
+)
+#: Helicopter types flying rescue in Romania (SMURD/IGAv H135 and H145, Air Force IAR-330 Puma,
+#: IGAv Mi-17), by name; ``EC135`` and ``Puma`` are aliases.
+HELICOPTERS = MappingProxyType({h.name: h for h in _HELICOPTERS})
+_ALIASES = {"EC135": "H135", "EC145": "H145", "BK117": "H145", "PUMA": "IAR-330", "SA330": "IAR-330", "MI-8": "Mi-17"}
+
+
+def get_helicopter(name: str) -> Helicopter:
+    """A preset of :data:`HELICOPTERS` by name (case-insensitive; EC135, Puma, Mi-8 accepted)."""
+    key = str(name).strip().upper().replace(" ", "-").replace("_", "-")
+    key = _ALIASES.get(key, key)
+    for k, h in HELICOPTERS.items():
+        if k.upper() == key:
+            return h
+    raise UnknownNameError(f"unknown helicopter {name!r}; choose one of {', '.join(HELICOPTERS)}")
+
+
+def site_dimensions(helicopter: str | Helicopter, *, night: bool = False) -> tuple[float, float]:
+    """(length, width) of a HEMS operating site in metres: 2D × 2D by day, 4D × 2D at night (EASA)."""
+    h = helicopter if isinstance(helicopter, Helicopter) else get_helicopter(helicopter)
+    if night:
+        return HEMS_NIGHT_FACTORS[0] * h.d_m, HEMS_NIGHT_FACTORS[1] * h.d_m
+    return HEMS_DAY_FACTOR * h.d_m, HEMS_DAY_FACTOR * h.d_m
+
+
 #: Default search radius around the find, metres: carpathia's assumption (about 1.5 to 2 hours of
 #: stretcher carry off trail). Beyond it, "hoist required".
 LZ_RADIUS_M = 2000.0
@@ -164,6 +244,9 @@ class LandingZoneReport:
     treeline_m: float | None
     zones: tuple[LandingZone, ...]
     notes: tuple[str, ...] = ()
+    min_length_m: float | None = None
+    helicopter: str | None = None
+    night: bool = False
 
     @property
     def hoist_required(self) -> bool:
@@ -193,6 +276,9 @@ class LandingZoneReport:
             "criteria": {
                 "max_slope_deg": self.max_slope_deg,
                 "min_size_m": self.min_size_m,
+                "min_length_m": self.min_length_m if self.min_length_m is not None else self.min_size_m,
+                "helicopter": self.helicopter,
+                "night": self.night,
                 "patch_cells": self.patch_cells,
                 "resolution_m": self.resolution_m,
                 "landcover": "open or unknown" + ("" if self.treeline_m is None else ", or forest above treeline"),
@@ -216,6 +302,8 @@ def landing_zones(
     max_slope_deg: float = LZ_MAX_SLOPE_DEG,
     min_size_m: float = LZ_MIN_SIZE_M,
     treeline_m: float | str | None = "auto",
+    helicopter: str | None = None,
+    night: bool = False,
 ) -> LandingZoneReport:
     """Helicopter landing-zone candidates within ``radius_m`` of (lon, lat), nearest first.
 
@@ -230,7 +318,13 @@ def landing_zones(
     max_slope_deg : float
         Steepest cell slope, degrees (:data:`LZ_MAX_SLOPE_DEG`, FM 3-21.38).
     min_size_m : float
-        Side of the clear square patch, metres (:data:`LZ_MIN_SIZE_M`).
+        Side of the clear square patch, metres (:data:`LZ_MIN_SIZE_M`), when no ``helicopter``
+        is named; at night the patch is twice as long (4 × 2 half-sides, as EASA's 4D × 2D).
+    helicopter : str, optional
+        A preset of :data:`HELICOPTERS`: the patch is EASA's HEMS operating site for its D,
+        2D × 2D by day, 4D × 2D at ``night`` (:func:`site_dimensions`).
+    night : bool
+        Night operations: a 4D × 2D site (either orientation).
     treeline_m : float, "auto" or None
         Forest cells at or above this elevation count as open (coarse land cover cannot see the
         alpine zone). "auto": ``terrain.meta["treeline_m"]``, else :data:`REGION_TREELINE_M` by
@@ -259,22 +353,36 @@ def landing_zones(
     if slope_max >= 90:
         raise InputError(f"max_slope_deg must be below 90 degrees, not {max_slope_deg!r}")
     size = _positive(min_size_m, "min_size_m")
+    heli = None
+    if helicopter is not None:
+        heli = get_helicopter(helicopter)
+        length, size = site_dimensions(heli, night=bool(night))
+    else:
+        length = size * (HEMS_NIGHT_FACTORS[0] / HEMS_NIGHT_FACTORS[1] if night else 1.0)
     row, col = terrain.to_pixel(lon, lat)
     res = terrain.resolution
     treeline = resolve_treeline(terrain, treeline_m)
     k = max(1, math.ceil(size / res - 1e-9))
-    margin = TPI_RADIUS_M + k * res
+    margin = TPI_RADIUS_M + max(1, math.ceil(length / res - 1e-9)) * res
     r0, r1, c0, c1 = grid_window(terrain, row, col, radius + margin)
     sl = (slice(r0, r1), slice(c0, c1))
     z = terrain.elevation[sl].astype(np.float64)
     slope = np.asarray(terrain.slope()[sl], dtype=np.float64)
     lc = np.asarray(terrain.layer("landcover")[sl])
-    mask = lz_mask(terrain, (r0, r1, c0, c1), max_slope_deg=slope_max, min_size_m=size, treeline=treeline)
+    mask = lz_mask(
+        terrain, (r0, r1, c0, c1), max_slope_deg=slope_max, min_size_m=size, min_length_m=length, treeline=treeline
+    )
     labels, n = ndimage.label(mask)
     zones: list[LandingZone] = []
     if n:
         zones = _describe(terrain, labels, n, z, slope, lc, (r0, c0), (row, col), (lon, lat), treeline, radius)
     notes = _notes(terrain, res, size, k, treeline, zones, radius)
+    if heli is not None or night:
+        what = f"{heli.name} (D = {heli.d_m:g} m)" if heli is not None else "the given patch size"
+        notes.append(
+            f"{'night' if night else 'day'} HEMS site for {what}: at least {length:g} × {size:g} m clear "
+            "(EASA AMC1 SPA.HEMS.125(b)(4): 2D by day, 4D × 2D at night)"
+        )
     return LandingZoneReport(
         lon=float(lon),
         lat=float(lat),
@@ -286,6 +394,9 @@ def landing_zones(
         treeline_m=treeline,
         zones=tuple(zones),
         notes=tuple(notes),
+        min_length_m=length,
+        helicopter=None if heli is None else heli.name,
+        night=bool(night),
     )
 
 
@@ -296,10 +407,12 @@ def lz_mask(
     max_slope_deg: float = LZ_MAX_SLOPE_DEG,
     min_size_m: float = LZ_MIN_SIZE_M,
     treeline: float | None = None,
+    min_length_m: float | None = None,
 ) -> np.ndarray:
     """Boolean mask of landing-zone cells within ``bounds`` = (row0, row1, col0, col1) of the grid.
 
-    A cell is True when it lies in a clear ``k × k`` patch (k = ceil(min_size_m / resolution)) of
+    A cell is True when it lies in a clear ``k × k`` patch (k = ceil(min_size_m / resolution)),
+    or a ``kl × k`` one in either orientation when ``min_length_m`` is longer (a night site), of
     cells each with slope ≤ ``max_slope_deg``, land cover in :data:`OPEN_CLASSES` (or forest at or
     above ``treeline``), water fraction ≤ :data:`MAX_WATER_FRACTION` and elevation data. The
     slope is the whole grid's (no edge effects at the window's border). Cost O(window cells).
@@ -317,7 +430,10 @@ def lz_mask(
             cover |= (lc == _FOREST) & (z >= treeline)
         ok &= cover & (water <= MAX_WATER_FRACTION)
     k = max(1, math.ceil(float(min_size_m) / terrain.resolution - 1e-9))
-    return _clear_patches(ok, k)
+    kl = k if min_length_m is None else max(k, math.ceil(float(min_length_m) / terrain.resolution - 1e-9))
+    if kl == k:
+        return _clear_patches(ok, k)
+    return _clear_patches(ok, kl, k) | _clear_patches(ok, k, kl)
 
 
 def resolve_treeline(terrain: Terrain, treeline_m: float | str | None) -> float | None:
@@ -344,24 +460,26 @@ def grid_window(terrain: Terrain, row: int, col: int, radius_m: float) -> tuple[
 
 
 # ---------------------------------------------------------------------- internals
-def _clear_patches(ok: np.ndarray, k: int) -> np.ndarray:
-    """Cells covered by at least one k × k window whose cells are all True (a morphological opening)."""
-    if k == 1:
+def _clear_patches(ok: np.ndarray, k: int, kc: int | None = None) -> np.ndarray:
+    """Cells covered by at least one k × kc window (rows × columns) whose cells are all True."""
+    kc = k if kc is None else kc
+    if k == 1 and kc == 1:
         return ok.copy()
     h, w = ok.shape
-    if h < k or w < k:
+    if h < k or w < kc:
         return np.zeros_like(ok, dtype=bool)
-    full = _box_sums(ok.astype(np.int32), k) == k * k  # (h-k+1, w-k+1): top-left corners of clear windows
-    padded = np.zeros((h + k - 1, w + k - 1), np.int32)
-    padded[k - 1 : k - 1 + full.shape[0], k - 1 : k - 1 + full.shape[1]] = full
-    return _box_sums(padded, k) > 0
+    full = _box_sums(ok.astype(np.int32), k, kc) == k * kc  # top-left corners of clear windows
+    padded = np.zeros((h + k - 1, w + kc - 1), np.int32)
+    padded[k - 1 : k - 1 + full.shape[0], kc - 1 : kc - 1 + full.shape[1]] = full
+    return _box_sums(padded, k, kc) > 0
 
 
-def _box_sums(a: np.ndarray, k: int) -> np.ndarray:
-    """Sums of every k × k window of ``a`` (valid windows only), from an integral image."""
+def _box_sums(a: np.ndarray, k: int, kc: int | None = None) -> np.ndarray:
+    """Sums of every k × kc window of ``a`` (valid windows only), from an integral image."""
+    kc = k if kc is None else kc
     s = np.zeros((a.shape[0] + 1, a.shape[1] + 1), np.int64)
     s[1:, 1:] = a.cumsum(0).cumsum(1)
-    return s[k:, k:] - s[:-k, k:] - s[k:, :-k] + s[:-k, :-k]
+    return s[k:, kc:] - s[:-k, kc:] - s[k:, :-kc] + s[:-k, :-kc]
 
 
 def _focal_mean(a: np.ndarray, size: int) -> np.ndarray:
