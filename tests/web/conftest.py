@@ -100,3 +100,14 @@ class LiveServer:
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+
+
+def wait_js(page, expression: str, timeout_s: float = 120.0) -> None:
+    """Wait until ``expression`` is truthy in the page. Playwright's ``wait_for_function`` compiles
+    its predicate with eval, which the page's Content-Security-Policy (rightly) refuses; a plain
+    evaluation through the DevTools protocol is not a page script and is allowed."""
+    end = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > end:
+            raise TimeoutError(f"timed out waiting for {expression}")
+        page.wait_for_timeout(100)

@@ -15,10 +15,18 @@ import pytest
 
 from tests.conftest import need
 
-from .conftest import IPP_LAT, IPP_LON, LiveServer, lawnmower_gpx
+from .conftest import IPP_LAT, IPP_LON, LiveServer, lawnmower_gpx, wait_js
 
 CHROMIUM = "/usr/bin/chromium"
 TIMEOUT_MS = 120_000
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +37,7 @@ def browser():
     except ImportError:
         need(False, "Python playwright is not installed")
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         yield b
         b.close()
 
@@ -51,7 +59,7 @@ def test_operational_cycle_in_the_browser(browser, tmp_path):
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(srv.url + "/")
-        page.wait_for_function("document.getElementById('live').className === 'on'")
+        wait_js(page, "document.getElementById('live').className === 'on'")
 
         # 1. create the incident by clicking the IPP on the map
         page.evaluate(f"map.setView([{IPP_LAT}, {IPP_LON}], 13)")
@@ -70,20 +78,20 @@ def test_operational_cycle_in_the_browser(browser, tmp_path):
         # a second browser opens the same incident and will only listen from now on
         other = ctx2.new_page()
         other.goto(f"{srv.url}/?incident={iid}")
-        other.wait_for_function("document.getElementById('live').className === 'on'")
+        wait_js(other, "document.getElementById('live').className === 'on'")
 
         # 2. probability map, segments, a team, the plan
         page.click("#run-model")
-        page.wait_for_function("document.body.dataset.mapVersion === '1'")
+        wait_js(page, "document.body.dataset.mapVersion === '1'")
         page.click("#auto-segment")
-        page.wait_for_function("Number(document.body.dataset.segments) > 0")
+        wait_js(page, "Number(document.body.dataset.segments) > 0")
         page.fill("#team-name", "Grid 1")
         page.select_option("#team-resource", "grid-team")
         page.click("#add-team")
-        page.wait_for_function("document.getElementById('teams').children.length === 1")
+        wait_js(page, "document.getElementById('teams').children.length === 1")
         page.click("#plan")
-        page.wait_for_function("Number(document.body.dataset.assignments) > 0")
-        other.wait_for_function("Number(document.body.dataset.assignments) > 0")
+        wait_js(page, "Number(document.body.dataset.assignments) > 0")
+        wait_js(other, "Number(document.body.dataset.assignments) > 0")
         assert other.evaluate("document.body.dataset.mapVersion") == "1"
 
         # 3. debrief: upload the team's GPS track for assignment 101
@@ -97,8 +105,8 @@ def test_operational_cycle_in_the_browser(browser, tmp_path):
 
         # 4. the map updates here and, without a reload, in the other browser
         for p in (page, other):
-            p.wait_for_function("document.body.dataset.mapVersion === '2'")
-            p.wait_for_function("document.body.dataset.tracks === '1'")
+            wait_js(p, "document.body.dataset.mapVersion === '2'")
+            wait_js(p, "document.body.dataset.tracks === '1'")
         assert other.evaluate("performance.getEntriesByType('navigation').length") == 1  # never reloaded
         assert page.locator("#map-version").inner_text() == "2"
         page.wait_for_load_state("networkidle")

@@ -149,10 +149,10 @@ async function showRegion(name, fit) {
   if (!r) return;
   const [w, s, e, n] = r.bounds_lonlat;
   const bounds = L.latLngBounds([s, w], [n, e]);
-  const n = encodeURIComponent(r.name);
-  setBase(`/tiles/region/${n}/{z}/{x}/{y}.png`, bounds);
+  const rn = encodeURIComponent(r.name);
+  setBase(`/tiles/region/${rn}/{z}/{x}/{y}.png`, bounds);
   if (fit || !bounds.contains(map.getCenter())) map.fitBounds(bounds);
-  showFeatures(await api(`/api/regions/${n}/features`));
+  showFeatures(await api(`/api/regions/${rn}/features`));
 }
 
 // ------------------------------------------------------------------ new incident form (from the JSON schema)
