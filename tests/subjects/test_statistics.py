@@ -560,3 +560,47 @@ def test_public_api_is_curated_and_documented():
             assert obj.__doc__, name
     assert subjects.MILE_M == MILE
     assert all(subjects.CATEGORY_ALIASES[a] in categories() for a in subjects.CATEGORY_ALIASES)
+
+
+# ---------------------------------------------------------------------------- the tails (issue 21)
+def _line_through(p1, d1, p2, d2):
+    """The lognormal through two quantiles: probit z is linear in ln d."""
+    z1, z2 = ndtri(p1), ndtri(p2)
+    x1, x2 = math.log(d1), math.log(d2)
+    slope = (z2 - z1) / (x2 - x1)
+    return lambda d: z1 + slope * (np.log(d) - x1), lambda p: np.exp(x1 + (ndtri(p) - z1) / slope)
+
+
+def test_tails_are_the_lognormal_through_the_two_outermost_quantiles():
+    """Documented in DistanceDistribution: beyond the last (below the first) tabulated quantile the
+    curve is the lognormal through the two outermost quantiles on that side, for every row."""
+    from scipy.special import ndtr
+
+    for row in koester_table():
+        q = row.quantiles_m
+        d = DistanceDistribution(q)
+        ps, ds = list(q), list(q.values())
+        hi_z, hi_ppf = _line_through(ps[-2], ds[-2], ps[-1], ds[-1])
+        far = ds[-1] * np.array([1.01, 1.5, 3.0, 10.0])
+        np.testing.assert_allclose(d.cdf(far), ndtr(hi_z(far)), rtol=1e-12, err_msg=row.origin)
+        np.testing.assert_allclose(d.sf(far), ndtr(-hi_z(far)), rtol=1e-9, err_msg=row.origin)
+        top = np.array([ps[-1] + 0.5 * (1 - ps[-1]), 0.99, 0.999])
+        np.testing.assert_allclose(d.ppf(top), hi_ppf(top), rtol=1e-9, err_msg=row.origin)
+        lo_z, lo_ppf = _line_through(ps[0], ds[0], ps[1], ds[1])
+        near = ds[0] * np.array([0.99, 0.5, 0.1])
+        np.testing.assert_allclose(d.cdf(near), ndtr(lo_z(near)), rtol=1e-12, err_msg=row.origin)
+        np.testing.assert_allclose(d.ppf([0.01, 0.1]), lo_ppf(np.array([0.01, 0.1])), rtol=1e-9, err_msg=row.origin)
+        # the pdf is continuous where the tail starts
+        eps = 1e-9 * ds[-1]
+        assert d.pdf(ds[-1] - eps) == pytest.approx(d.pdf(ds[-1] + eps), rel=1e-5), row.origin
+
+
+def test_tail_figures_in_the_documentation():
+    """Hiker, temperate, mountainous: 99 % within 40.6 km (the lognormal through 5.8 and 18.2 km);
+    Abduction (no 95 % value): the tail through 1.5 and 12.0 mi puts 95 % at about 240 mi (SOURCES.md)."""
+    h = profile("hiker", eco_region="Temperate", terrain_class="Mountainous").distance
+    _, ppf = _line_through(0.75, 3.6 * MILE, 0.95, 11.3 * MILE)
+    assert h.ppf(0.99) == pytest.approx(float(ppf(np.array(0.99))), rel=1e-9)
+    assert h.ppf(0.99) / 1000 == pytest.approx(40.6, abs=0.05)
+    a = profile("abduction").distance
+    assert a.ppf(0.95) / MILE == pytest.approx(240, abs=1.5)
