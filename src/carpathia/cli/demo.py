@@ -101,7 +101,7 @@ def _print_clock(clock: dict | None, rescue: dict | None) -> None:
             f"  survival ({clock['weather_source']}, {clock['clothing']}, resting): wind chill "
             f"{clock['wind_chill_c']:.1f} °C, {frost}; core 30 °C in "
             + ("more than the horizon" if core is None else f"{core:.1f} h")
-            + f"; P(alive) now {left['p_alive']:.0%}"
+            + f"; P(alive) now {left['p_alive_text']} (the model's band; {left['rule']})"
         )
     if rescue:
         carry = rescue["carry_out"]
