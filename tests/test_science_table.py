@@ -4,7 +4,7 @@ Each table row of docs/SCIENCE.md is ``| quantity | value | unit | code | source
 holds one or more references in backticks, each resolved here and compared with the value cell:
 
 * ``carpathia.search.bayes:NAME`` — import the module, then ``getattr``; the name may go on with
-  ``.attr``, ``["key"]`` or ``[0]`` (``carpathia.search.resources:_RD_FACTORS["high"]``).
+  ``.attr``, ``["key"]``, ``[0]`` or ``[None]`` (``carpathia.search.resources:_RD_FACTORS["high"]``).
 * ``carpathia/motion/data/behaviours.toml:categories["Hiker"].speed`` — a TOML file inside the
   package (path from ``src/``), then the same key path.
 * ``carpathia/subjects/data/file.csv:category=Hiker&terrain=Mountainous:p25,p50`` — the first CSV
@@ -52,7 +52,9 @@ _REF = re.compile(r"`([^`]+)`")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _PY_REF = re.compile(r"^(carpathia(?:\.[A-Za-z_][A-Za-z0-9_]*)*):(.+)$")
 _FILE_REF = re.compile(r"^(carpathia/[^:]+\.(?:toml|csv)):(.+)$")
-_SEGMENT = re.compile(r"""\.?([A-Za-z_][A-Za-z0-9_]*)|\[\s*"([^"]*)"\s*\]|\[\s*'([^']*)'\s*\]|\[\s*(-?\d+)\s*\]""")
+_SEGMENT = re.compile(
+    r"""\.?([A-Za-z_][A-Za-z0-9_]*)|\[\s*"([^"]*)"\s*\]|\[\s*'([^']*)'\s*\]|\[\s*(-?\d+)\s*\]|\[\s*(None)\s*\]"""
+)
 _OPS = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -123,8 +125,10 @@ def _walk(obj, path: str):
         m = _SEGMENT.match(path, pos)
         if not m or m.end() == pos:
             raise KeyError(f"cannot parse {path[pos:]!r}")
-        name, dq, sq, idx = m.groups()
-        if name is not None:
+        name, dq, sq, idx, none = m.groups()
+        if none is not None:
+            obj = obj[None]
+        elif name is not None:
             obj = obj[name] if isinstance(obj, dict) else getattr(obj, name)
         elif idx is not None:
             obj = obj[int(idx)]
