@@ -222,6 +222,10 @@ class Store:
                 self.conn.close()
             raise DataFileError(f"{p} is not a carpathia workspace (SQLite says: {exc})") from exc
         self.journal_mode = str(mode).lower()
+        cols = {r[1] for r in self.conn.execute("PRAGMA table_info(audit)").fetchall()}
+        #: Whether audit rows carry the hash chain (schema 2 on); a store opened with fewer
+        #: migrations (tests of upgrades) writes rows as its schema knows them.
+        self.chained = "hash" in cols
 
     # ------------------------------------------------------------------ life cycle
     def close(self) -> None:
@@ -342,7 +346,9 @@ class Store:
 
     def _append_audit(self, incident_id, who, action, summary, changes, undoes=None) -> int:
         """Append one audit row, chained to the last one by its hash (inside the open transaction)."""
-        last = self.conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        last = self.conn.execute(
+            f"SELECT id, {'hash' if self.chained else 'NULL AS hash'} FROM audit ORDER BY id DESC LIMIT 1"
+        ).fetchone()
         seq = self.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").fetchone()
         rid = max(int(last["id"]) if last else 0, int(seq[0]) if seq else 0) + 1
         row = {
@@ -357,8 +363,11 @@ class Store:
             "session": self.session,
             "client": self.client,
         }
-        prev = (last["hash"] if last else None) or GENESIS
-        row["prev_hash"], row["hash"] = prev, audit_hash(prev, row)
+        if self.chained:
+            prev = (last["hash"] if last else None) or GENESIS
+            row["prev_hash"], row["hash"] = prev, audit_hash(prev, row)
+        else:
+            del row["session"], row["client"]
         names = ", ".join(row)
         self.conn.execute(f"INSERT INTO audit ({names}) VALUES ({', '.join('?' for _ in row)})", tuple(row.values()))
         return rid

@@ -406,7 +406,7 @@ _SUFFIX = {"geotiff": ".tif", "pdf": "-sheets"}
 
 
 def _export_name(ws, iid: int, fmt: str) -> str:
-    base = _SAFE_NAME.sub("-", ws.incident_row(iid)["name"]).strip("-") or "incident"
+    base = _SAFE_NAME.sub("-", ws.incident_row(iid)["name"]).strip("-.") or "incident"
     return base + _SUFFIX.get(fmt, f".{fmt}")
 
 
