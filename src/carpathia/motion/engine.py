@@ -38,9 +38,7 @@ COLD_STEP_S = 300.0
 _INIT_STEP = 1 << 41  # step number of the initial draws (apart from every walking step)
 
 
-def prepare_grid(
-    terrain, params: MotionParams, *, max_slope_deg: float | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+def prepare_grid(terrain, params: MotionParams, *, max_slope_deg: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The per-cell record the kernels read, and the heading to the nearest route.
 
     Returns
@@ -54,8 +52,10 @@ def prepare_grid(
 
     Notes
     -----
-    Speed factors are :func:`carpathia.travel.speed_factors` (Tobler's off-path 0.6, land cover,
-    wading ``params.wade_factor`` in water), without snow and darkness (applied per step).
+    The gradient channels are the terrain's times ``params.grade_factor`` (the grade of the
+    paths people take; 1 keeps the ground's). Speed factors are
+    :func:`carpathia.travel.speed_factors` (Tobler's off-path 0.6, land cover, wading
+    ``params.wade_factor`` in water), without snow and darkness (applied per step).
     Impassable: no elevation data, slope above ``max_slope_deg`` (default the travel
     model's resolution-aware cliff slope, :func:`carpathia.travel.speed.cliff_slope_deg`), lakes
     (cells more than half water without a river line). Rivers too wide to ford
@@ -93,8 +93,8 @@ def prepare_grid(
     dz_row, dz_col = np.gradient(z, res) if min(h, w) > 1 else (np.zeros_like(z), np.zeros_like(z))
     grid = np.empty((h, w, 4), np.float32)
     grid[..., 0] = f
-    grid[..., 1] = np.nan_to_num(dz_col, nan=0.0)
-    grid[..., 2] = np.nan_to_num(-dz_row, nan=0.0)
+    grid[..., 1] = np.nan_to_num(dz_col, nan=0.0) * params.grade_factor
+    grid[..., 2] = np.nan_to_num(-dz_row, nan=0.0) * params.grade_factor
     kind = np.zeros((h, w), np.float32)
     kind[route] = K.KIND_ROUTE
     kind[river & (f > 0)] = K.KIND_RIVER
@@ -107,6 +107,13 @@ def prepare_grid(
     reach = max(params.route_reach_m, 1.5 * res) / res
     route_dir[(dist == 0) | (dist > reach)] = np.nan
     return grid, route_dir
+
+
+def regrade(grid: np.ndarray, old: float, new: float) -> np.ndarray:
+    """A copy of a :func:`prepare_grid` record prepared with grade factor ``old`` (> 0), for ``new``."""
+    out = grid.copy()
+    out[..., 1:3] *= np.float32(new / old)
+    return out
 
 
 #: A ridge cell stands at least this far above the mean elevation within RIDGE_RADIUS_M, m.
@@ -303,6 +310,25 @@ def _run_chunk(setup: dict[str, Any], a0: int, a1: int, progress: Callable[[int]
     return {"col": col, "row": row, "state": state, "walked": walked, "track": track[lo:hi], "moved": moved}
 
 
+def _incident_profile(incident, terrain):
+    """The subject profile of an incident on a terrain (Koester row; terrain class inferred from relief)."""
+    import warnings
+
+    from carpathia.subjects import profile_at
+
+    lon, lat = incident.ipp
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # terrain-class notes; the category fallback is in meta
+        return profile_at(
+            incident.category,
+            terrain,
+            lon,
+            lat,
+            eco_region=getattr(incident, "eco_region", None),
+            terrain_class=getattr(incident, "terrain_class", None),
+        )
+
+
 def _check_int(v, what: str, lo: int, hi: int) -> int:
     if isinstance(v, bool) or not isinstance(v, int | np.integer | float) or int(v) != v or not lo <= v <= hi:
         raise InputError(f"{what} must be a whole number from {lo:,} to {hi:,}, not {v!r}")
@@ -370,6 +396,8 @@ def simulate(
     chunks: int = 1,
     client=None,
     progress: Callable[[int, int], None] | None = None,
+    terrain_fit: bool | None = None,
+    prepared: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Simulation:
     """Simulate ``n_agents`` lost subjects leaving the IPP for ``hours`` over ``terrain``.
 
@@ -408,6 +436,14 @@ def simulate(
         its workers, else one after another. The result is the same as in one part.
     progress : callable, optional
         ``progress(steps_done, steps_total)``, called between kernel calls (not with Dask).
+    terrain_fit : bool, optional
+        Rescale the walking budgets so that the 24 h straight-line distances on this terrain
+        from this IPP match the subject's Koester row (a pilot run:
+        :func:`~carpathia.motion.terrain_fit.fit_to_terrain`; recorded in
+        ``meta["terrain_fit"]``). Default: when ``params`` is not given (the package's
+        flat-ground calibration of the incident's row); given parameters are used as they are.
+    prepared : (grid, route_dir), optional
+        :func:`prepare_grid` of this terrain for these parameters, to reuse between runs.
 
     Returns
     -------
@@ -419,8 +455,6 @@ def simulate(
     install compiles the kernel: tens of seconds; later calls load numba's cache). Memory:
     46 bytes per agent, 13 per agent and snapshot, 16 per grid cell.
     """
-    from carpathia.subjects import profile_at
-
     n_agents = _check_int(n_agents, "the number of agents", 1, MAX_AGENTS)
     hours = _check_float(hours, "hours", 0.0, MAX_HOURS, "hours")
     dt = _check_float(dt_s, "the time step", 0.0, 600.0, "seconds")
@@ -435,24 +469,25 @@ def simulate(
     lon, lat = incident.ipp
     r0, c0 = terrain.to_pixel(lon, lat)
     if params is None:
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # terrain-class notes; the category fallback is in meta
-            prof = profile_at(
-                incident.category,
-                terrain,
-                lon,
-                lat,
-                eco_region=getattr(incident, "eco_region", None),
-                terrain_class=getattr(incident, "terrain_class", None),
-            )
+        prof = _incident_profile(incident, terrain)
         params = motion_params(prof)
+        fit = True if terrain_fit is None else bool(terrain_fit)
     elif not isinstance(params, MotionParams):
         raise InputError("params must be a MotionParams (carpathia.motion.motion_params)")
-    grid, route_dir = prepare_grid(terrain, params)
+    else:
+        fit = bool(terrain_fit)
+        prof = _incident_profile(incident, terrain) if fit else None
+    grid, route_dir = prepare_grid(terrain, params) if prepared is None else prepared
     if not grid[r0, c0, 0] > 0:
         raise InputError("the IPP falls on an impassable cell (water, cliff or no elevation data); move it")
+    fit_info = None
+    if fit:
+        from .terrain_fit import fit_to_terrain
+
+        graded = params.grade_factor
+        params, fit_info = fit_to_terrain(params, prof, incident, terrain, seed=seed, prepared=(grid, route_dir))
+        if params.grade_factor != graded:
+            grid = regrade(grid, graded, params.grade_factor) if graded > 0 else prepare_grid(terrain, params)[0]
     x, y = terrain.to_xy(lon, lat)
     col_f, row_f = ~terrain.transform * (x, y)
     n_steps = max(1, round(hours * 3600.0 / dt))
@@ -528,6 +563,7 @@ def simulate(
         "dask": client is not None,
         "bytes_per_agent": BYTES_PER_AGENT,
         "moved_agent_steps": int(sum(r["moved"] for r in results)),
+        "terrain_fit": fit_info,
     }
     return Simulation(
         terrain=terrain,

@@ -86,6 +86,14 @@ class MotionParams:
         mixture's wandering allows (at a given walking time a wandering path ends at a spread of
         distances; see :mod:`carpathia.motion.calibrate`). Carpathia's fitted parameter, not a
         published one.
+    grade_factor
+        Factor (0 to 1) on the terrain's gradient where the agents feel it (Tobler's slope along
+        the heading, the fall line of view enhancing and drainage following): how much of the
+        ground's grade the paths people take keep. 1 on the grid as it is. Carpathia's
+        calibration parameter, not a published one: set per run by the terrain fit
+        (:mod:`carpathia.motion.terrain_fit`) together with ``speed_scale`` so that the run's
+        24 h distances match Koester's row on its own ground. Cliffs (the slope barrier) are
+        unaffected.
     bout_mean_s
         Mean duration of a behaviour bout (exponential), s. Carpathia's assumption: 20 min.
         Hashimoto et al. (2022) redraw the behaviour at every step and get persistence from
@@ -133,6 +141,7 @@ class MotionParams:
     budget_source: str = "illustrative"
     speed_scale: float = 1.0
     wander: float = 1.0
+    grade_factor: float = 1.0
     bout_mean_s: float = 1200.0
     heading_noise_deg: float = 5.0
     walk_bout_s: float = 3000.0
@@ -159,7 +168,7 @@ class MotionParams:
             raise InputError("budget_knots_h must be four positive hours (25/50/75/95 % ranks)")
         if (np.diff(k) < 0).any():
             raise InputError("budget_knots_h must not decrease")
-        for name in ("night_walk_prob", "crossing_prob", "swept_prob", "wander"):
+        for name in ("night_walk_prob", "crossing_prob", "swept_prob", "wander", "grade_factor"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise InputError(f"{name} must be a probability in [0, 1], not {v!r}")
