@@ -323,7 +323,7 @@ def _errors(app: FastAPI) -> None:
         errs = exc.errors()
         first = errs[0] if errs else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
-        msg = f"{where}: {first.get('msg', 'invalid')}"
+        msg = _text(f"{where}: {first.get('msg', 'invalid')}")
         return JSONResponse({"error": msg, "detail": _plain(errs)}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
@@ -338,6 +338,11 @@ def _errors(app: FastAPI) -> None:
         wait = str(int(exc.retry_after) + 1)
         return JSONResponse({"error": str(exc)}, status_code=429, headers={"retry-after": wait})
 
+    @app.exception_handler(UnicodeEncodeError)
+    async def _surrogate(request: Request, exc: UnicodeEncodeError) -> JSONResponse:
+        # an unpaired surrogate (\ud800 in JSON) cannot be stored as UTF-8; nothing was written
+        return JSONResponse({"error": "the request holds text that is not valid Unicode (an unpaired surrogate)"}, 422)
+
     @app.exception_handler(OverflowError)
     async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
         return JSONResponse({"error": "a number in the request is out of range"}, status_code=422)
@@ -348,11 +353,20 @@ def _errors(app: FastAPI) -> None:
         return JSONResponse({"error": f"internal error ({type(exc).__name__}); see the server log"}, status_code=500)
 
 
+def _text(v: str) -> str:
+    """Text that can go into a JSON answer: an unpaired surrogate from the request becomes U+FFFD."""
+    return v.encode("utf-8", "replace").decode("utf-8")
+
+
 def _plain(errs: list[dict]) -> list[dict]:
     def plain(v):
         if isinstance(v, tuple | list):
             return [plain(x) for x in v]
-        return v if isinstance(v, str | int | float | type(None)) else str(v)
+        if (isinstance(v, float) and v != v) or v in (float("inf"), float("-inf")):
+            return str(v)
+        if isinstance(v, str):
+            return _text(v)
+        return v if isinstance(v, int | float | type(None)) else _text(str(v))
 
     return [{k: plain(v) for k, v in e.items() if k != "ctx"} for e in errs]
 

@@ -352,7 +352,7 @@ def parse_login(body: bytes, content_type: str) -> tuple[str | None, str | None]
     if content_type.startswith("application/json"):
         try:
             obj = json.loads(body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):
             raise InputError("the login body is not JSON") from None
         if not isinstance(obj, dict):
             raise InputError("the login body must be a JSON object with token and user")
