@@ -87,3 +87,51 @@ def test_stopped_agents_are_out_of_the_wind_like_the_survival_models_shelter():
     assert sim.incapacitated_fraction(exposed + 0.5) == 0.0
     assert sim.incapacitated_fraction(t32 - 0.2) == 0.0
     assert sim.incapacitated_fraction(t32 + 0.1) == 1.0
+
+
+def _t32_activity(air_c, wind_kmh, clothing, activity):
+    from carpathia.survival import predict_cold_survival
+
+    p = predict_cold_survival(air_c, wind_kmh, clothing=clothing, activity=activity, horizon_h=24)
+    i = int(np.argmax(p.core_c < INCAPACITATED_CORE_C))
+    c0, c1 = p.core_c[i - 1], p.core_c[i]
+    return float(p.times_h[i - 1] + (c0 - INCAPACITATED_CORE_C) / (c0 - c1) * (p.times_h[i] - p.times_h[i - 1]))
+
+
+def test_walking_agents_make_walking_heat_like_the_survival_models_walker():
+    """Agents who keep walking (by day, no rests) cool as the survival model's 'walking' subject:
+    2 met and 0.9 m/s of extra air speed, so later than those who stay put."""
+    from carpathia.incident import Incident
+    from carpathia.motion import simulate
+    from carpathia.survival import constant_weather
+    from carpathia.terrain import Terrain
+
+    walk = _t32_activity(-25.0, 30.0, "summer", "walking")
+    rest = _t32_activity(-25.0, 30.0, "summer", "resting")
+    assert walk > rest + 0.5
+    t = Terrain.flat((LON, LAT), radius_m=20000, resolution=50)
+    inc = Incident.create(ipp_lat=LAT, ipp_lon=LON, category="hiker")
+    p = params(direction_travelling=1.0).replace(clothing="summer")
+    sim = simulate(
+        inc, t, params=p, hours=walk + 0.5, n_agents=50, weather=constant_weather(-25.0, 30.0),
+        times=[walk - 0.25, walk + 0.1], start="2026-06-21T11:00:00-04:00",
+    )  # fmt: skip
+    assert sim.incapacitated_fraction(walk - 0.25) == 0.0
+    assert sim.incapacitated_fraction(walk + 0.1) == 1.0
+
+
+def test_a_48_hour_maramures_blizzard_leaves_agents_alive_and_some_walking():
+    """Issue 13 item 5: the demo's man lost 48 h on Pop Ivan; before, every agent was incapacitated."""
+    from carpathia.demo import DEMO_SCENARIOS, _incident
+    from carpathia.motion import simulate
+    from carpathia.survival import weather_preset
+    from carpathia.terrain import Terrain
+
+    s = next(x for x in DEMO_SCENARIOS if x.region == "maramures")
+    window = Terrain.from_region("maramures").crop((s.ipp_lon, s.ipp_lat), s.radius_m)
+    sim = simulate(
+        _incident(s), window, n_agents=2000, hours=48.0, weather=weather_preset(s.weather), times=[48.0], seed=0
+    )
+    last = sim.summary(48.0)
+    assert last["incapacitated"] < 0.5, last
+    assert last["stopped"] + last["incapacitated"] < 1.0, last  # some still walking at 48 h

@@ -33,7 +33,7 @@ from carpathia.survival._heat import core_step
 # behaviour codes (agents.BEHAVIOURS)
 RANDOM_WALK, ROUTE, DIRECTION, STAY, VIEW, BACKTRACK = 0, 1, 2, 3, 4, 5
 # state bits (agents.STATE_BITS)
-RESTING, SHELTERING, STOPPED, INCAPACITATED, SWEPT, WET, OUTSIDE = 1, 2, 4, 8, 16, 32, 64
+RESTING, SHELTERING, STOPPED, INCAPACITATED, SWEPT, WET, OUTSIDE, WALKING = 1, 2, 4, 8, 16, 32, 64, 128
 # cell kinds (grid channel 3)
 KIND_LAND, KIND_ROUTE, KIND_RIVER = 0, 1, 2
 
@@ -193,7 +193,7 @@ def advance(
         cr = np.float64(core[i])
         rs = np.float64(reserve[i])
         sf = np.float64(surface[i])
-        moving = False
+        moving = (st & WALKING) != 0  # walked in the last step (kept across kernel calls)
         nmoved = 0
         for s in range(s0, s1):
             if (st & (INCAPACITATED | OUTSIDE)) == 0:
@@ -232,6 +232,7 @@ def advance(
                     if cr < P[P_INCAP_C]:
                         st |= INCAPACITATED
                 moving = False
+                st &= ~WALKING
                 go = (st & (STOPPED | INCAPACITATED)) == 0
                 # ---- darkness: each night an agent walks on (probability P_NIGHT_WALK) or shelters
                 night = 1.0
@@ -336,6 +337,7 @@ def advance(
                         c = nc
                         r = nr
                     moving = True
+                    st |= WALKING
                     nmoved += 1
                     wk += dt
                     fat += dt

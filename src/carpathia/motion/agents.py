@@ -18,7 +18,8 @@ travelling, 2 direction travelling, 3 staying put, 4 view enhancing, 5 backtrack
 State bits (``state``, :data:`STATE_BITS`): 1 resting (a rest bout), 2 sheltering (stopped for
 the night), 4 stopped (the agent's walking time is spent: it stays where it is), 8 incapacitated
 (cold or swept; no longer moves, unresponsive to searchers), 16 swept (carried off while crossing
-a river), 32 wet (clothing soaked in a crossing), 64 outside (left the grid: rest of the world).
+a river), 32 wet (clothing soaked in a crossing), 64 outside (left the grid: rest of the world),
+128 walking (moved in its last step: the cold model gives it walking metabolism and air speed).
 
 References
 ----------
@@ -47,6 +48,7 @@ __all__ = [
     "STATE_BITS",
     "STOPPED",
     "SWEPT",
+    "WALKING",
     "WET",
     "Agents",
 ]
@@ -68,6 +70,7 @@ INCAPACITATED = 8
 SWEPT = 16
 WET = 32
 OUTSIDE = 64
+WALKING = 128
 #: State bit → name.
 STATE_BITS = MappingProxyType(
     {
@@ -78,6 +81,7 @@ STATE_BITS = MappingProxyType(
         SWEPT: "swept",
         WET: "wet",
         OUTSIDE: "outside",
+        WALKING: "walking",
     }
 )
 
