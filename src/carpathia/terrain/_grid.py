@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import rasterio.warp
@@ -18,7 +19,8 @@ from scipy import ndimage
 
 from carpathia.errors import InputError, OutsideTerrainError
 
-from ._io import DemSource
+if TYPE_CHECKING:  # annotations only: _io imports this module's MAX_CELLS
+    from ._io import DemSource
 
 __all__ = [
     "MAX_CELLS",
