@@ -80,7 +80,6 @@ def test_degrees_decimal_minutes(text, lat, lon):
         ("E24.32, N47.9177", 47.9177, 24.32),
         ("47.9177 N, 24.32 V", 47.9177, -24.32),  # Romanian V(est) is west
         ("-33.8688, 151.2093", -33.8688, 151.2093),
-        ("151.2093, -33.8688", -33.8688, 151.2093),  # first number beyond 90: only a longitude
         ("47,9177; 24,32", 47.9177, 24.32),  # decimal commas, as Romanian keyboards write them
         ("47,9177 24,32", 47.9177, 24.32),
         ("47.9177 24.32", 47.9177, 24.32),
@@ -278,6 +277,7 @@ def test_35s_reads_once_when_only_one_reading_fits():
         ("hello", "not a position"),
         ("47.9", "two coordinates"),
         ("91.5, 181", "outside the globe"),
+        ("151.2093, -33.8688", "latitude first.*33°52'07.7\"S 151°12'33.5\"E"),  # swapped: shown, not guessed
         ("47°65'N 24°19'E", "60 or more"),
         ("47.5°30'N 24°E", "only the last"),
         ("47,9177,24,32", "decimal marks and separators"),

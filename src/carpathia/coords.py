@@ -6,8 +6,8 @@
 =============  ==============================================================================
 decimal        ``47.91778, 24.32``; ``47.91778N 24.32E``; ``N47.91778 E24.32``; ``24.32E
                47.91778N`` (letters fix the order); ``-33.9, 151.2``; ``47,9177; 24,32``
-               (decimal commas). Without letters the order is latitude, longitude (ISO 6709)
-               unless the first number is beyond ±90.
+               (decimal commas). Without letters the order is latitude, longitude (ISO 6709);
+               ``151.2, -33.9`` is refused with the longitude-first reading shown.
 dms / ddm      ``47°55'04"N 24°19'12"E``, ``47 55 04.2 N, 24 19 12 E``, ``N47 55.067
                E024 19.200`` (GPS units), ``475504N 0241912E`` and ``4755N02419E`` (aviation),
                typographic quotes and primes as phones type them.
@@ -316,7 +316,11 @@ def _parse_angles(s: str) -> Position:
         lat, lon = (a_val, b_val) if first_is == "lat" else (b_val, a_val)
         lat_step, lon_step = (a_step, b_step) if first_is == "lat" else (b_step, a_step)
     elif abs(a_val) > 90 >= abs(b_val):
-        lat, lon, lat_step, lon_step = b_val, a_val, b_step, a_step
+        swapped = _angles_position(b_val, a_val, b_step, a_step, fmt)
+        raise InputError(
+            f"{s!r} is not LAT,LON: latitude first, and {a_val:g} is beyond 90; if longitude came first, "
+            f"write it with letters ({_show(swapped)} is {format_position(swapped.lon, swapped.lat, 'dms')})"
+        )
     else:
         lat, lon, lat_step, lon_step = a_val, b_val, a_step, b_step
     _check_range(lat, lon, s)
@@ -329,7 +333,7 @@ def _angles_position(lat: float, lon: float, lat_step: float, lon_step: float, f
     return Position(lon, lat, unc, fmt)
 
 
-_EXAMPLES = "e.g. 47.9178,24.32 · 47°55'04\"N 24°19'12\"E · 35T KP 99773 10629 · Stereo70 X=713418 Y=449294"
+_EXAMPLES = "e.g. LAT,LON 47.9178,24.32 · 47°55'04\"N 24°19'12\"E · 35T KP 99773 10629 · Stereo70 X=713418 Y=449294"
 
 
 def _split_halves(toks: list[tuple[str, str]], s: str) -> list[list[tuple[str, str]]]:

@@ -37,7 +37,7 @@ plain_console = _PlainConsole()
 
 CRS_OPT = typer.Option(None, "--crs", help="CRS of a raster that carries none, e.g. EPSG:3844.")
 BBOX_OPT = typer.Option(None, "--bbox", help="Area of interest WEST,SOUTH,EAST,NORTH in degrees.")
-CENTER_OPT = typer.Option(None, "--center", help="Centre of the area LAT,LON in degrees (with --radius).")
+CENTER_OPT = typer.Option(None, "--center", help="Centre of the area (with --radius), any format (carpathia coords).")
 RADIUS_OPT = typer.Option(None, "--radius", help="Radius of the area around --center, metres.")
 RES_OPT = typer.Option(None, "--resolution", help="Cell size in metres (default: the DEM's).")
 OVERWRITE_OPT = typer.Option(False, "--overwrite", help="Replace outputs that exist.")
@@ -59,14 +59,19 @@ def parse_numbers(text: str | None, n: int, what: str, example: str, form: str =
 
 
 def parse_latlon(text: str | None, what: str = "--center") -> tuple[float, float] | None:
-    """'LAT,LON' → (lon, lat) for the Python API (which is x-first)."""
-    v = parse_numbers(text, 2, what, "47.93,23.89", "LAT,LON")
-    if v is None:
+    """A position in any format :mod:`carpathia.coords` reads (``47.93,23.89``, DMS, MGRS, UTM,
+    Stereo 70, ``geo:``, a map link) → (lon, lat) for the Python API (which is x-first)."""
+    p = parse_position_opt(text, what)
+    return None if p is None else (p.lon, p.lat)
+
+
+def parse_position_opt(text: str | None, what: str):
+    """The :class:`carpathia.coords.Position` of an option, or None when it was not given."""
+    if text is None:
         return None
-    lat, lon = v
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise InputError(f"{what} {text!r} is not LAT,LON in degrees (latitude first)")
-    return lon, lat
+    from carpathia.coords import parse_position
+
+    return parse_position(str(text), what=what)
 
 
 def looks_like_path(text: str) -> bool:

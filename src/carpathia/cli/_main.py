@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover - older typer on top of click
 from carpathia import __version__
 from carpathia.errors import CarpathiaError
 
-from . import demo, motion, probability, region, rescue, river, survival, terrain
+from . import coords, demo, motion, probability, region, rescue, river, survival, terrain
 from . import incident as incident_cli
 from . import search as search_cli
 from . import web as web_cli
@@ -43,6 +43,7 @@ app.command("demo")(demo.demo_cmd)
 app.command("plan")(search_cli.plan_cmd)
 app.command("update")(search_cli.update_cmd)
 app.command("serve")(web_cli.serve_cmd)
+app.command("coords", epilog=coords.EPILOG)(coords.coords_cmd)
 
 
 def _version(value: bool) -> None:

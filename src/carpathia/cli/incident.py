@@ -42,7 +42,7 @@ def _ws(db: Path | None, user: str | None = None, *, create: bool = False):
 @app.command("new")
 def new_cmd(
     name: str = typer.Argument(..., help="Incident name, e.g. 'Lost hiker Mt Washington'."),
-    ipp: str = typer.Option(..., "--ipp", help="Initial planning point LAT,LON."),
+    ipp: str = typer.Option(..., "--ipp", help="Initial planning point, any format (carpathia coords)."),
     last_seen: str = typer.Option(
         ..., "--last-seen", help="Time last seen, ISO 8601 with zone (2024-01-13T15:30-05:00)."
     ),
@@ -219,7 +219,9 @@ def plan_cmd(
     hours: float = typer.Option(12.0, "--hours", help="Length of the operational period, hours."),
     start: str = typer.Option(None, "--start", help="Start of the period, ISO with zone (default now)."),
     method: str = typer.Option("milp", "--method", help="milp (optimal) or greedy."),
-    base: str = typer.Option(None, "--base", help="Command post LAT,LON: teams walk from there and back."),
+    base: str = typer.Option(
+        None, "--base", help="Command post (any format, carpathia coords): teams walk from there and back."
+    ),
     incident: str = INC_OPT,
     db: Path = DB_OPT,
     user: str = USER_OPT,
@@ -264,7 +266,7 @@ def assignment_add_cmd(
 def debrief_cmd(
     assignment: int = typer.Argument(..., help="Assignment number, e.g. 101."),
     track: list[Path] = typer.Option(..., "--track", help="GPS track file(s): GPX, KML or GeoJSON."),
-    clue: str = typer.Option(None, "--clue", help="A clue found on the way, LAT,LON."),
+    clue: str = typer.Option(None, "--clue", help="A clue found on the way (any format, carpathia coords)."),
     found: str = typer.Option("no", "--found", help="'no' (unsuccessful search) or 'yes' (subject found)."),
     time: str = typer.Option(None, "--time", help="Debrief time, ISO with zone (default now)."),
     incident: str = INC_OPT,
@@ -290,7 +292,7 @@ def debrief_cmd(
 
 @clue_app.command("add")
 def clue_add_cmd(
-    at: str = typer.Argument(..., help="Where, LAT,LON."),
+    at: str = typer.Argument(..., help="Where: a position in any format (carpathia coords)."),
     description: str = typer.Option(None, "--description", help="What was found."),
     sigma: float = typer.Option(None, "--sigma", help="Spread of the clue's effect, metres (default 500)."),
     weight: float = typer.Option(None, "--weight", help="How much likelier near the clue, ≥ 0 (default 4)."),

@@ -52,7 +52,7 @@ def _start(text: str | None) -> datetime:
 
 def simulate_cmd(
     region: str = typer.Option(..., "--region", help="Region name, saved terrain .npz, or DEM file."),
-    ipp: str = typer.Option(..., "--ipp", help="Initial planning point LAT,LON (point last seen)."),
+    ipp: str = typer.Option(..., "--ipp", help="Point last seen (IPP), any format (carpathia coords)."),
     category: str = typer.Option("hiker", "--category", help="Subject category (Koester), e.g. 'hiker', 'dementia'."),
     hours: float = typer.Option(24.0, "--hours", help="Hours to simulate (at most 240)."),
     agents: int = typer.Option(200_000, "--agents", help="Number of simulated subjects."),

@@ -35,7 +35,7 @@ def _out_dir(out: Path, overwrite: bool) -> Path:
 
 def map_cmd(
     region: str = typer.Option(..., "--region", help="Region name, saved terrain .npz, or DEM file."),
-    ipp: str = typer.Option(..., "--ipp", help="Initial planning point LAT,LON (point last seen)."),
+    ipp: str = typer.Option(..., "--ipp", help="Point last seen (IPP), any format (carpathia coords)."),
     category: str = typer.Option("hiker", "--category", help="Subject category (Koester), e.g. 'hiker', 'child 7-9'."),
     model: str = typer.Option("travel_time", "--model", help="rings, travel_time, mixture or agents."),
     hours: float = typer.Option(None, "--hours", help="Hours missing: bounds how far the subject can have walked."),

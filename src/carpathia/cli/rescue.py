@@ -13,7 +13,7 @@ _SHOWN = 10  # landing zones listed in the text output (--json lists all)
 
 def rescue_cmd(
     region: str = typer.Option(..., "--region", help="Region name, saved terrain .npz, or DEM file."),
-    at: str = typer.Option(..., "--at", help="The find LAT,LON in degrees."),
+    at: str = typer.Option(..., "--at", help="Where the subject was found, any format (carpathia coords)."),
     radius: float = typer.Option(2000.0, "--radius", help="Search radius for landing zones, metres."),
     min_size: float = typer.Option(30.0, "--min-size", help="Side of the clear touchdown patch, m (UH-60: 50)."),
     treeline: float = typer.Option(None, "--treeline", help="Forest at or above this elevation (m) is open."),

@@ -11,7 +11,7 @@ from ._common import OVERWRITE_OPT, console, load_terrain, parse_latlon
 
 def river_cmd(
     region: str = typer.Option(..., "--region", help="Region name, saved terrain .npz, or DEM file."),
-    pls: str = typer.Option(..., "--pls", help="Point last seen LAT,LON in degrees."),
+    pls: str = typer.Option(..., "--pls", help="Point last seen, any format (carpathia coords)."),
     time: str = typer.Option("", "--time", help="When the person went into the water, ISO 8601."),
     water_temp: float = typer.Option(..., "--water-temp", help="Water temperature, °C (0 to 30)."),
     hours: float = typer.Option(48.0, "--hours", help="Planning time: hours after entry into the water."),

@@ -71,7 +71,9 @@ def plan_cmd(
     resources: Path = typer.Option(None, "--resources", help=RES_HELP),
     team: list[str] = typer.Option([], "--team", help=TEAM_HELP),
     hours: float = typer.Option(12.0, "--hours", help="Length of the operational period, hours."),
-    base: str = typer.Option(None, "--base", help="Base (staging area) LAT,LON: transit times and route starts."),
+    base: str = typer.Option(
+        None, "--base", help="Base (staging area), any format (carpathia coords): transit times and route starts."
+    ),
     period: int = typer.Option(1, "--period", help="Operational period number (assignments 101…, 201…)."),
     subject: str = typer.Option("unresponsive", "--subject", help="'unresponsive' or 'responsive' subject."),
     level: float = typer.Option(0.95, "--level", help="Containment level the automatic segments cover."),
