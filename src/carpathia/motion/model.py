@@ -60,8 +60,12 @@ def agents_map(
     hours
         Hours since the last sighting; default the incident's ``hours_missing``, else
         :data:`~carpathia.motion.params.CALIBRATION_HOURS` (24 h, the calibration time).
-    n_agents, dt_s, seed, weather, params
+    n_agents, dt_s, seed, weather
         Passed to :func:`~carpathia.motion.simulate`.
+    params
+        Motion parameters, used as they are. Default: the package's for the profile's Koester
+        row, fitted to this terrain from the IPP by a pilot run
+        (:func:`~carpathia.motion.terrain_fit.fit_to_terrain`; ``meta["terrain_fit"]``).
     smooth_m
         Kernel width in metres, or ``"auto"`` (Scott's rule).
     profile
@@ -86,12 +90,7 @@ def agents_map(
     from .params import motion_params
 
     h = float(hours if hours is not None else (incident.hours_missing or CALIBRATION_HOURS))
-    if params is None and profile is not None:
-        params = motion_params(profile)
-    if multipliers:
-        if params is None:
-            params = _incident_params(incident, terrain)
-        params = params.with_multipliers(multipliers)
+    package = params is None  # the package's flat calibration: fitted to the terrain below
     walk = terrain
     if _featureless(terrain) and terrain.resolution < PROXY_RESOLUTION_M:
         x0, y0 = terrain.to_xy(*incident.ipp)
@@ -105,7 +104,26 @@ def agents_map(
             dst_crs=terrain.crs,
         )
         walk.meta["flat"] = terrain.meta.get("flat", False)
-    sim = simulate(incident, walk, n_agents=n_agents, hours=h, dt_s=dt_s, seed=seed, weather=weather, params=params)
+    fit_info = None
+    if package:  # issue 13 item 1: the row's distances on this ground (a pilot run), then multipliers
+        from .engine import _incident_profile
+        from .terrain_fit import fit_to_terrain
+
+        prof = profile if profile is not None else _incident_profile(incident, walk)
+        params, fit_info = fit_to_terrain(motion_params(prof), prof, incident, walk, seed=seed)
+    if multipliers:
+        params = params.with_multipliers(multipliers)
+    sim = simulate(
+        incident,
+        walk,
+        n_agents=n_agents,
+        hours=h,
+        dt_s=dt_s,
+        seed=seed,
+        weather=weather,
+        params=params,
+        terrain_fit=False,
+    )
     pmap = sim.probability_at(h, smooth_m=smooth_m, terrain=None if walk is terrain else terrain)
     incap = sim.incapacitated_fraction(h)
     # issue 13 item 2: answering searchers is mostly behavioural (dementia 1 %); unknown: 0
@@ -116,6 +134,7 @@ def agents_map(
         {
             "model": "agents",
             "walk_grid_m": walk.resolution,
+            "terrain_fit": fit_info,
             "incapacitated_fraction": incap,
             "responsive_behavioural": behaviour.share,
             "p_responsive": behaviour.share * (1.0 - incap),
@@ -123,26 +142,6 @@ def agents_map(
         }
     )
     return pmap
-
-
-def _incident_params(incident, terrain):
-    """The motion parameters :func:`~carpathia.motion.simulate` would pick for the incident."""
-    import warnings
-
-    from carpathia.subjects import profile_at
-
-    from .params import motion_params
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        prof = profile_at(
-            incident.category,
-            terrain,
-            *incident.ipp,
-            eco_region=getattr(incident, "eco_region", None),
-            terrain_class=getattr(incident, "terrain_class", None),
-        )
-    return motion_params(prof)
 
 
 def agents(incident, terrain, *, hours: float | None = None, categories=(), **kwargs):
