@@ -137,8 +137,13 @@ def test_hours_bound_the_distance():
     t = Terrain.flat((LON, LAT), radius_m=6000, resolution=50)
     m = rings(_incident(hours_missing=1.0), t)
     d = _distance_grid(t, *t.to_xy(LON, LAT))
-    dmax = FLAT_OFFTRAIL_SPEED_MS * 3600
+    # from the source, not the code's constant: Tobler (1993) on the flat, 6·exp(-3.5·0.05) =
+    # 5.037 km/h, times his off-path 3/5 = 3.022 km in one hour
+    dmax = 6.0 * 0.8394570 * 0.6 * 1000.0
+    assert FLAT_OFFTRAIL_SPEED_MS * 3600 == pytest.approx(dmax, rel=1e-6)
+    assert m.meta["max_distance_m"] == pytest.approx(3022.0, abs=0.1)
     assert m.cells[d > dmax + 50].sum() == pytest.approx(0.0, abs=1e-12)
+    assert m.cells[(d > dmax - 300) & (d < dmax - 50)].sum() > 0.0  # and the bound is not shorter
     assert m.rest_of_world == pytest.approx(0.0, abs=1e-9) and m.total == pytest.approx(1.0)
     tt = travel_time(_incident(), t, hours=1.0)
     assert tt.cells[d > dmax * 1.09 + 50].sum() == pytest.approx(0.0, abs=1e-12)
