@@ -41,6 +41,7 @@ from .model import agents_map
 from .params import CALIBRATION_HOURS, MotionParams, calibration_table, mixture_table, motion_params
 from .simulation import Simulation
 from .sun import solar_elevation
+from .terrain_fit import fit_to_terrain as _fit_to_terrain  # noqa: F401  (registers with the engine)
 
 __all__ = [
     "BEHAVIOURS",

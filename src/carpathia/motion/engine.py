@@ -36,6 +36,15 @@ MAX_HOURS = 240.0
 #: within 1 % of a 1-minute step).
 COLD_STEP_S = 300.0
 _INIT_STEP = 1 << 41  # step number of the initial draws (apart from every walking step)
+#: The terrain fit of the walking budgets (:func:`carpathia.motion.terrain_fit.fit_to_terrain`).
+#: It runs pilot simulations, so it builds on this module and hands itself down when imported
+#: (the package imports it): this module never imports ``terrain_fit``, the circle is gone.
+_terrain_fitter: Callable | None = None
+
+
+def _register_terrain_fitter(fn: Callable) -> None:
+    global _terrain_fitter
+    _terrain_fitter = fn
 
 
 def prepare_grid(terrain, params: MotionParams, *, max_slope_deg: float | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -482,10 +491,10 @@ def simulate(
         raise InputError("the IPP falls on an impassable cell (water, cliff or no elevation data); move it")
     fit_info = None
     if fit:
-        from .terrain_fit import fit_to_terrain
-
+        if _terrain_fitter is None:  # carpathia.motion imports terrain_fit, so never in practice
+            raise InputError("carpathia.motion.terrain_fit is not imported; the terrain fit is unavailable")
         graded = params.grade_factor
-        params, fit_info = fit_to_terrain(params, prof, incident, terrain, seed=seed, prepared=(grid, route_dir))
+        params, fit_info = _terrain_fitter(params, prof, incident, terrain, seed=seed, prepared=(grid, route_dir))
         if params.grade_factor != graded:
             grid = regrade(grid, graded, params.grade_factor) if graded > 0 else prepare_grid(terrain, params)[0]
     x, y = terrain.to_xy(lon, lat)

@@ -58,6 +58,7 @@ from typing import Any
 import numpy as np
 
 from .calibrate import MAX_WALK_HOURS, REFERENCE, Paths, _fill_blank, _path_times
+from .engine import _register_terrain_fitter
 from .params import CALIBRATION_HOURS, CALIBRATION_LEVELS, MotionParams
 
 __all__ = [
@@ -363,3 +364,6 @@ def fit_to_terrain(
     while len(_CACHE) > CACHE_SIZE:
         _CACHE.popitem(last=False)
     return fitted, info
+
+
+_register_terrain_fitter(fit_to_terrain)
