@@ -24,7 +24,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 #: a layer the imports must not go round in a circle. ``carpathia`` is the package's own
 #: ``__init__`` (the version string), which imports nothing but ``errors``.
 LAYERS: list[tuple[str, frozenset[str]]] = [
-    ("foundation", frozenset({"carpathia", "errors", "_rng", "coords"})),
+    ("foundation", frozenset({"carpathia", "errors", "_rng", "coords", "location"})),
     ("terrain and io", frozenset({"terrain", "io"})),
     ("subjects, travel, survival", frozenset({"subjects", "travel", "survival"})),
     ("models", frozenset({"probability", "motion", "search", "rescue", "river"})),
