@@ -74,3 +74,16 @@ def test_issue_13_acceptance_command():
     assert "never justify ending a search" in low
     text = CliRunner().invoke(app, args[:-1])
     assert text.exit_code == 0 and "P(alive)" in text.output and "0%" not in text.output
+
+
+def test_beyond_the_horizon_is_not_certainty_when_the_pessimistic_end_is_finite():
+    """The central walker outlasts the run; the pessimistic one does not: P is below 1, not 1."""
+    from carpathia.survival import survival_clock
+
+    c = survival_clock(air_temp_c=-10, wind_kmh=40, clothing="winter", activity="walking", hours_missing=48)
+    assert c.cold.horizon_h >= 72  # the model runs a day past the hours missing
+    assert math.isinf(c.cold.hours_to_core_30c) and math.isfinite(c.cold.band_h[0])
+    assert 0.01 < c.time_left.p_alive_cold < 0.95
+    # the lognormal through (pessimistic end at 10 %, horizon at 50 %)
+    low, hz = c.cold.band_h[0], c.cold.horizon_h
+    assert _p_core_above(low, math.inf, low, math.inf, hz) == pytest.approx(0.90, abs=1e-9)

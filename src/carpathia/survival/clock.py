@@ -145,7 +145,7 @@ def survival_clock(
         subject's by the standard lapse rate.
     hours_missing
         Hours since the subject went missing: adds :func:`~carpathia.survival.time_left` and reads
-        the weather at that hour of the series.
+        the weather at that hour of the series; the model then runs at least 24 h past it.
     hours_searching
         Hours since the report (the Adams et al. prior counts search time); default
         ``hours_missing``.
@@ -165,6 +165,10 @@ def survival_clock(
     t_now = 0.0 if hours_missing is None else float(hours_missing)
     now = series.at(t_now)
     chill = wind_chill(now["air_temp_c"], now["wind_kmh"])
+    # run the model at least a day past the hours missing (bad values are time_left's to refuse)
+    ok_missing = isinstance(hours_missing, int | float) and 0 <= hours_missing <= 240
+    if ok_missing and isinstance(horizon_h, int | float) and math.isfinite(horizon_h):
+        horizon_h = max(float(horizon_h), min(240.0, float(hours_missing) + 24.0))
     kwargs = {"clothing": clothing, "activity": activity, "wet": wet, "shelter": shelter, "horizon_h": horizon_h}
     if len(series) == 1:
         cold = predict_cold_survival(now["air_temp_c"], now["wind_kmh"], **kwargs)

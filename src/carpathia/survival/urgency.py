@@ -336,11 +336,17 @@ def _pct(p: float) -> str:
     return "under 1 %" if p < P_FLOOR + 1e-12 else f"{p:.0%}".replace("%", " %")
 
 
-def _p_core_above(t: float, central: float, low: float, high: float) -> float:
-    if math.isinf(central):
-        return 1.0
+def _p_core_above(t: float, central: float, low: float, high: float, horizon: float = math.inf) -> float:
     if t <= 0:
         return 1.0
+    if math.isinf(central):
+        # the central scenario outlasts the horizon: its median is at least the horizon. With a
+        # finite pessimistic end the lognormal through (low at 10 %, horizon at 50 %) gives a lower
+        # bound; with none, nothing in the model says the core reaches 30 °C.
+        if not (math.isfinite(low) and low > 0 and math.isfinite(horizon) and horizon > low):
+            return 1.0
+        sigma = (math.log(horizon) - math.log(low)) / _Z90
+        return float(ndtr((math.log(horizon) - math.log(t)) / sigma))
     logs = [math.log(x) for x in (low, high) if math.isfinite(x) and x > 0]
     spreads = [abs(math.log(central) - x) / _Z90 for x in logs]
     sigma = max(max(spreads, default=0.0), 0.05)
@@ -369,9 +375,11 @@ def time_left(prediction, hours_missing: float, hours_searching: float | None = 
     The exposure is taken to start when the subject went missing. The probability that the core
     is still above 30 °C treats the time to 30 °C as lognormal with the central estimate as
     median and the band's ends as its 10 and 90 % quantiles (the wider side sets σ; at least
-    0.05); beyond the model's horizon it is 1. The probability of a live find is the lower of
-    that and the Adams prior: both estimate the same thing from different evidence, and the
-    prior already contains cold deaths, so multiplying them would count the cold twice. The
+    0.05); where the central estimate lies beyond the model's horizon the horizon stands in for
+    the median (a lower bound), and with no finite end at all the probability is 1. The
+    probability of a live find is the lower of that and the Adams prior: both estimate the same
+    thing from different evidence, and the prior already contains cold deaths, so multiplying
+    them would count the cold twice. The
     band ``p_alive_band`` is the pair of estimates (the lower first), each floored at
     :data:`P_FLOOR`: the output states a band and :data:`SEARCH_RULE`, never that survival is
     impossible.
@@ -395,7 +403,7 @@ def time_left(prediction, hours_missing: float, hours_searching: float | None = 
     left = max(central - t, 0.0)
     band = (max(low - t, 0.0), max(high - t, 0.0))
     prior = survivability_prior(ts)
-    cold = _p_core_above(t, central, low, high)
+    cold = _p_core_above(t, central, low, high, float(getattr(prediction, "horizon_h", math.inf)))
     p_band = (max(min(prior, cold), P_FLOOR), max(prior, cold, P_FLOOR))
     hints = []
     if math.isfinite(low) and band[0] == 0.0:
