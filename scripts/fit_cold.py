@@ -24,8 +24,8 @@ CAPACITY = _heat.body_heat_capacity(75.0, 1.75)
 STEP_S = 300.0
 # Peak shivering above rest: at most 3.9 × resting metabolism in all (Eyolfson et al. 2001), W/m².
 PEAK_MAX = (3.9 - 1.0) * 58.1
-# Largest tissue insulation of vasoconstricted men, m²K/W: about 0.15 at 25 % body fat in cold water
-# (Veicsteinas, Ferretti & Rennie 1982, J. Appl. Physiol. 52:1557); carpathia reads it as the bound.
+# Largest tissue insulation allowed, m²K/W (about 1 clo): carpathia's bound, the order of the
+# maximal tissue insulation reported for vasoconstricted average men in cold water (not a fitted value).
 TISSUE_MAX = 0.15
 N = int(30 * 3600 / STEP_S)
 
