@@ -41,13 +41,16 @@ def test_info_of_a_dem_file_with_an_area(hgt):
     assert "RECONSTRUCTION" in text.stdout
 
 
-def test_regions_lists_both_and_warns_about_1km():
+def test_regions_lists_all_and_says_maramures_is_a_reconstruction():
     proc = run_cli("regions")
     assert proc.returncode == 0
-    assert "white-mountains" in proc.stdout and "maramures" in proc.stdout
-    assert "1 km" in proc.stdout and "region build" in proc.stdout
+    assert "white-mountains" in proc.stdout and "maramures-1km" in proc.stdout
+    text = " ".join(proc.stdout.split())
+    assert "RECONSTRUCTION of SRTM" in text and "peaks 10-50 m low" in text and "region build" in text
     data = json.loads(run_cli("regions", "--json").stdout)
-    assert {r["name"] for r in data} >= {"white-mountains", "maramures"}
+    assert {r["name"] for r in data} >= {"white-mountains", "maramures", "maramures-1km"}
+    mm = next(r for r in data if r["name"] == "maramures")
+    assert mm["resolution_m"] == 100 and "reconstructed" in mm["source"]
 
 
 def test_render_and_refuse_to_overwrite(tmp_path):
