@@ -1,8 +1,14 @@
-"""Calibration: simulated straight-line distances at 24 h reproduce Koester's quantiles within 15 %.
+"""Calibration: simulated straight-line distances at 24 h on the flat reference reproduce Koester's quantiles.
 
 The fitted walking budgets are package data (``data/calibration.csv``, written by
 ``scripts/calibrate_motion.py``); these tests rerun the reference simulation with another seed
 and fewer agents and compare with the table.
+
+These are *fit checks*: the knots were fitted to within 3 % (``FIT_TOLERANCE``) on a
+20,000-agent sample and the script's independent check run found every row within 4.3 %; an
+8000-agent rerun with another seed adds about 3 % of sampling noise at the 95 % level. So every
+row must come back within :data:`FIT_CHECK` (8 %), far tighter than the 15 % the README once
+claimed: a budget or speed 10 % off fails it.
 """
 
 from __future__ import annotations
@@ -10,12 +16,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-TOLERANCE = 0.15
-FAST = [
-    ("Hiker", "Temperate", "Mountainous"),
-    ("Dementia", "Temperate", "Mountainous"),
-    ("Child (1-3)", "Temperate", "Mountainous"),
-]
+#: Fit check: every tabulated level of every row within 8 % on an independent 8000-agent run.
+FIT_CHECK = 0.08
+#: The errors the calibration script recorded (20,000 agents, seed 1000) are within 5 %.
+RECORDED_CHECK = 5.0
 
 
 def _rows():
@@ -32,12 +36,24 @@ def test_every_row_has_fitted_parameters():
     assert not missing, f"rows without fitted budgets (run scripts/calibrate_motion.py): {missing[:5]}"
 
 
-@pytest.mark.parametrize("key", FAST, ids=lambda k: "/".join(k))
-def test_representative_categories(key):
+def test_fit_check_every_row():
+    # all 73 rows in the default run (about 20 s on two cores)
     from carpathia.motion.calibrate import check_row
 
-    err = check_row(_rows()[key], n_agents=4000, seed=99)
-    assert np.nanmax(np.abs(err)) < TOLERANCE, dict(zip((25, 50, 75, 95), np.round(100 * err, 1), strict=True))
+    bad, worst = {}, 0.0
+    for key, row in _rows().items():
+        err = check_row(row, n_agents=8000, seed=99)
+        worst = max(worst, float(np.nanmax(np.abs(err))))
+        if np.nanmax(np.abs(err)) >= FIT_CHECK:
+            bad["/".join(key)] = np.round(100 * err, 1).tolist()
+    assert not bad, f"rows outside the ±{FIT_CHECK:.0%} fit check (worst {worst:.1%}): {bad}"
+
+
+def test_recorded_errors_are_a_fit():
+    from carpathia.motion import calibration_table
+
+    errs = np.array([v["errors_pct"] for v in calibration_table().values()], dtype=float)
+    assert np.nanmax(np.abs(errs)) < RECORDED_CHECK
 
 
 #: Rows whose quantiles sit closer together than the mixture's wandering allows (the budgets
@@ -53,7 +69,7 @@ def test_narrow_rows_fit_with_less_wander(key):
 
     assert calibration_table()[key]["wander"] < 1.0
     err = check_row(_rows()[key], n_agents=4000, seed=99)
-    assert np.nanmax(np.abs(err)) < TOLERANCE, dict(zip((25, 50, 75, 95), np.round(100 * err, 1), strict=True))
+    assert np.nanmax(np.abs(err)) < FIT_CHECK, dict(zip((25, 50, 75, 95), np.round(100 * err, 1), strict=True))
 
 
 def test_wander_narrows_the_spread_at_equal_walking_time(incident):
@@ -103,16 +119,3 @@ def test_path_run_gives_the_distance_for_any_budget():
     read = paths.distances(p.budget_knots_h, p.speed_scale)
     assert np.median(np.abs(read - direct)) < 5.0  # metres
     assert np.quantile(np.abs(read - direct), 0.95) < 0.02 * np.median(direct)
-
-
-@pytest.mark.slow
-def test_all_categories():
-    from carpathia.motion.calibrate import check_row
-
-    bad, worst = {}, {}
-    for key, row in _rows().items():
-        err = check_row(row, n_agents=8000, seed=99)
-        worst["/".join(key)] = float(np.nanmax(np.abs(err)))
-        if worst["/".join(key)] >= TOLERANCE:
-            bad["/".join(key)] = np.round(100 * err, 1).tolist()
-    assert not bad, f"rows outside ±15 %: {bad}"
