@@ -389,3 +389,15 @@ def test_concurrent_same_name_answers_conflict_not_500(tmp_path, small_terrain):
             for t in threads:
                 t.join()
             assert codes.count(201) == 1 and all(c in (409, 422) for c in codes if c != 201), codes
+
+
+def test_tile_cache_folder_never_comes_from_the_terrain_name(tmp_path, small_terrain):  # noqa: F811
+    """A terrain's name (a DEM file name, an incident's region) used to name the tile cache folder."""
+    from carpathia.terrain import Terrain
+    from carpathia.web.tiles import TileRenderer
+
+    t = Terrain(small_terrain.elevation, small_terrain.transform, small_terrain.crs, meta={"name": "../../x\n\"y"})
+    r = TileRenderer(t, cache_dir=tmp_path / "cache")
+    assert "/" not in r.key and ".." not in r.key and '"' not in r.key and "\n" not in r.key
+    r.tile(13, 2470, 2985)
+    assert all(p.resolve().is_relative_to(tmp_path / "cache") for p in tmp_path.rglob("*") if p.is_file())
