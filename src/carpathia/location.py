@@ -48,6 +48,7 @@ __all__ = [
     "LocationReport",
     "parse_aml",
     "read_aml_file",
+    "report_area",
     "sigma_from_radius",
 ]
 
@@ -410,3 +411,57 @@ def read_aml_file(path: str | Path, **kw) -> list[LocationReport]:
     if not out:
         raise DataFileError(f"{p}: no AML message in the file")
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# the area a report draws on the map
+# --------------------------------------------------------------------------------------------
+
+
+def report_area(report: LocationReport, *, n: int = 72) -> dict | None:
+    """The report's uncertainty as a GeoJSON Polygon in lon/lat (geodesic on WGS 84): the
+    ``confidence`` circle of radius ``accuracy_m``, the error ellipse, or the cell sector's wedge
+    (site, azimuth +- half the beam width, from ``min_range_m`` to ``range_m``). None when the
+    accuracy is unknown."""
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+
+    def ring(lon0, lat0, azimuths, dists):
+        lons, lats, _ = geod.fwd([lon0] * len(azimuths), [lat0] * len(azimuths), azimuths, dists)
+        return [[float(x), float(y)] for x, y in zip(lons, lats, strict=True)]
+
+    if report.sector is not None:
+        s = report.sector
+        if s.beam_width_deg >= 360:
+            az = [360.0 * k / n for k in range(n)]
+            outer = ring(s.site_lon, s.site_lat, az, [s.range_m] * n)
+            outer.append(outer[0])
+            holes = []
+            if s.min_range_m > 0:
+                inner = ring(s.site_lon, s.site_lat, az[::-1], [s.min_range_m] * n)
+                holes = [[*inner, inner[0]]]
+            return {"type": "Polygon", "coordinates": [outer, *holes]}
+        k = max(8, int(n * s.beam_width_deg / 360) + 2)
+        az = [s.azimuth_deg - s.beam_width_deg / 2 + s.beam_width_deg * i / (k - 1) for i in range(k)]
+        outer = ring(s.site_lon, s.site_lat, az, [s.range_m] * k)
+        if s.min_range_m > 0:
+            inner = ring(s.site_lon, s.site_lat, az[::-1], [s.min_range_m] * k)
+            pts = [*outer, *inner, outer[0]]
+        else:
+            pts = [[s.site_lon, s.site_lat], *outer, [s.site_lon, s.site_lat]]
+        return {"type": "Polygon", "coordinates": [pts]}
+    if report.ellipse is not None:
+        a, b, theta = report.ellipse
+        az, dist = [], []
+        for i in range(n):
+            t = 2 * math.pi * i / n
+            x, y = a * math.cos(t), b * math.sin(t)  # along / across the major axis
+            az.append(theta + math.degrees(math.atan2(y, x)))
+            dist.append(math.hypot(x, y))
+        pts = ring(report.lon, report.lat, az, dist)
+        return {"type": "Polygon", "coordinates": [[*pts, pts[0]]]}
+    if report.accuracy_m is None or report.accuracy_m <= 0:
+        return None
+    pts = ring(report.lon, report.lat, [360.0 * i / n for i in range(n)], [report.accuracy_m] * n)
+    return {"type": "Polygon", "coordinates": [[*pts, pts[0]]]}

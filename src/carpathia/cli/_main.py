@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover - older typer on top of click
 from carpathia import __version__
 from carpathia.errors import CarpathiaError
 
-from . import coords, demo, motion, probability, region, rescue, river, survival, terrain
+from . import coords, demo, motion, probability, region, reports, rescue, river, survival, terrain
 from . import incident as incident_cli
 from . import search as search_cli
 from . import web as web_cli
@@ -31,6 +31,8 @@ app = typer.Typer(
 )
 app.add_typer(terrain.app, name="terrain")
 app.add_typer(region.app, name="region")
+incident_cli.app.add_typer(reports.report_app, name="report")
+incident_cli.app.command("reports")(reports.reports_cmd)
 app.add_typer(incident_cli.app, name="incident")
 app.command("regions")(region.list_cmd)
 app.command("map")(probability.map_cmd)

@@ -181,8 +181,8 @@ CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
 
-#: Tables whose rows the audit log records (every change to them is one audit entry).
-AUDITED = (
+#: The audited tables of schema 1, which migration 2 rebuilds (frozen: a migration never changes).
+_AUDITED_V1 = (
     "incidents",
     "subjects",
     "ipps",
@@ -196,6 +196,8 @@ AUDITED = (
     "tracks",
     "clues",
 )
+#: Tables whose rows the audit log records (every change to them is one audit entry).
+AUDITED = (*_AUDITED_V1, "reports")
 #: ``prev_hash`` of the first audit row.
 GENESIS = "0" * 64
 _AUDIT_FIELDS = ("id", "incident_id", "time", "who", "action", "summary", "changes", "undoes", "session", "client")
@@ -219,7 +221,7 @@ def _v2(conn: sqlite3.Connection) -> None:
     above the largest id it ever held, its rows' and every id its audit log names.
     """
     tables = dict(re.findall(r"CREATE TABLE (\w+) \((.*?)\n\);", _V1, flags=re.S))
-    for name in AUDITED:
+    for name in _AUDITED_V1:
         body = re.sub(r"^(\s*id\s+INTEGER PRIMARY KEY),", r"\1 AUTOINCREMENT,", tables[name], count=1, flags=re.M)
         assert "AUTOINCREMENT" in body, name
         conn.execute(f"CREATE TABLE _new_{name} ({body}\n)")
@@ -229,7 +231,7 @@ def _v2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX map_versions_incident ON map_versions(incident_id, version)")
     conn.execute("CREATE INDEX debriefs_incident ON debriefs(incident_id, id)")
     conn.execute("CREATE INDEX tracks_debrief ON tracks(debrief_id)")
-    for name in AUDITED:
+    for name in _AUDITED_V1:
         top = conn.execute(f"SELECT coalesce(max(id), 0) FROM {name}").fetchone()[0]
         logged = conn.execute(
             "SELECT coalesce(max(json_extract(c.value, '$.id')), 0) FROM audit, json_each(audit.changes) AS c "
@@ -256,8 +258,40 @@ def _v2(conn: sqlite3.Connection) -> None:
     )
 
 
+#: Schema 3: location reports (issue 15): a phone's fix, a shared pin, a relative's word, a cell
+#: sector; audited and undoable like every other row. ``time`` is the time of the fix; ``sector``
+#: and ``ellipse`` are JSON; ``extra`` keeps the fields of an AML message carpathia does not model.
+_V3 = """
+CREATE TABLE reports (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident_id   INTEGER NOT NULL REFERENCES incidents(id),
+    source        TEXT NOT NULL CHECK (source IN ('aml', 'locate-me', 'shared-pin', 'relative', 'cell-sector',
+                                                  'police-trace', 'plb', 'verbal')),
+    time          TEXT NOT NULL,
+    received      TEXT NOT NULL,
+    lat           REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+    lon           REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+    geometry      TEXT NOT NULL,
+    crs           TEXT NOT NULL DEFAULT 'EPSG:4326',
+    accuracy_m    REAL CHECK (accuracy_m IS NULL OR accuracy_m >= 0),
+    confidence    REAL NOT NULL CHECK (confidence > 0 AND confidence < 1),
+    ellipse       TEXT,
+    sector        TEXT,
+    method        TEXT,
+    battery_pct   REAL CHECK (battery_pct IS NULL OR battery_pct BETWEEN 0 AND 100),
+    altitude_m    REAL,
+    verification  TEXT NOT NULL DEFAULT 'unverified'
+                  CHECK (verification IN ('confirmed', 'plausible', 'unverified', 'refuted')),
+    notes         TEXT,
+    raw           TEXT,
+    source_format TEXT,
+    extra         TEXT
+);
+CREATE INDEX reports_incident ON reports(incident_id, time);
+"""
+
 #: Migrations, oldest first: ``MIGRATIONS[k]`` upgrades schema version k to k + 1 (SQL text, or a
 #: function of the connection run inside the migration's transaction).
-MIGRATIONS: tuple = (_V1, _v2)
+MIGRATIONS: tuple = (_V1, _v2, _V3)
 #: The schema version this carpathia writes.
 SCHEMA_VERSION = len(MIGRATIONS)

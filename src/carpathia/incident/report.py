@@ -297,7 +297,8 @@ def incident_layers(ws: Workspace, incident=None, *, landing_zones: bool = True)
 
     Layers: ``ipp``, ``segments`` (id, area_km2, poa, cumulative_pod), ``assignments`` (the
     segment polygon with number, period, team, resource, tactics, expected_pod, status),
-    ``clues``, ``tracks`` (assignment, team, times), ``landing_zones`` (near the IPP).
+    ``clues``, ``tracks`` (assignment, team, times), ``reports`` and ``report_areas`` (location
+    reports and their uncertainty), ``landing_zones`` (near the IPP).
     """
     iid = ws.incident_id(incident)
     layers: dict[str, dict] = {}
@@ -374,9 +375,37 @@ def incident_layers(ws: Workspace, incident=None, *, landing_zones: bool = True)
             for t in tracks
         ]
     )
+    layers.update(_report_layers(ws, iid))
     if landing_zones:
         layers["landing_zones"] = _lz_layer(ws, iid)
     return layers
+
+
+def _report_layers(ws: Workspace, iid: int) -> dict[str, dict]:
+    """``reports`` (points: GPX waypoints, KML placemarks) and ``report_areas`` (their accuracy
+    circles, ellipses and cell-sector wedges) of the incident's location reports."""
+    from carpathia.location import report_area
+
+    points, areas = [], []
+    for row, r in zip(ws.reports(iid), ws.report_objects(iid), strict=True):
+        acc = (f"sector {r.sector.azimuth_deg:.0f}deg/{r.sector.beam_width_deg:.0f}deg {r.sector.range_m:.0f} m"
+               if r.sector else f"+-{r.accuracy_m:.0f} m at {r.confidence:.0%}" if r.accuracy_m is not None else "")
+        props = {
+            "name": f"R{row['id']} {r.source}",
+            "description": " ".join(x for x in (acc, r.verification, r.notes) if x),
+            "time": row["time"],
+            "source": r.source,
+            "accuracy_m": r.accuracy_m,
+            "confidence": r.confidence,
+            "method": r.method,
+            "battery_pct": r.battery_pct,
+            "verification": r.verification,
+        }
+        points.append(_feature(json.loads(row["geometry"]), props))
+        area = report_area(r)
+        if area is not None:
+            areas.append(_feature(area, {**props, "name": f"R{row['id']} area"}))
+    return {"reports": _fc(points), "report_areas": _fc(areas)}
 
 
 def _lz_layer(ws: Workspace, iid: int) -> dict:

@@ -52,6 +52,7 @@ _TABLES = frozenset(
         "debriefs",
         "tracks",
         "clues",
+        "reports",
     }
 )
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")

@@ -19,7 +19,8 @@ rasters) is done before the transaction opens, so bad input writes nothing.
 
 The class is assembled from parts, one module each: incidents and maps here, segments in
 ``_segments``, teams, periods and assignments in ``_periods``, debriefs and clues in
-``_debrief``, reports and exports in :mod:`~carpathia.incident.report`.
+``_debrief``, location reports (phones, relatives, cell sectors) in ``_reports``, status reports
+and exports in :mod:`~carpathia.incident.report`.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from ._debrief import TRACK_THIN_M as TRACK_THIN_M
 from ._debrief import track_from_row as track_from_row
 from ._periods import MAX_ASSIGNMENTS_PER_PERIOD as MAX_ASSIGNMENTS_PER_PERIOD
 from ._periods import OperationalPeriod, PeriodsMixin
+from ._reports import ReportsMixin
 from ._segments import SegmentsMixin
 from .model import Incident
 from .store import ConflictError, Store, default_db_path, now_iso
@@ -54,7 +56,7 @@ _MAX_ID = 2**63 - 1
 __all__ = ["CLUE_SIGMA_M", "CLUE_WEIGHT", "OperationalPeriod", "Workspace", "parse_time"]
 
 
-class Workspace(SegmentsMixin, PeriodsMixin, DebriefMixin):
+class Workspace(SegmentsMixin, PeriodsMixin, DebriefMixin, ReportsMixin):
     """The operational cycle over one store (SQLite file) that may hold several incidents.
 
     Parameters
