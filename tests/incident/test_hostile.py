@@ -22,7 +22,7 @@ from tests.conftest import run_cli
 
 from .conftest import IPP, LAST_SEEN, MAP_AT, open_incident, segment_features
 
-HOSTILE = "Echipa $\\alpha$ [/bold] \x1b[31mred\x07\x00 \u202eevil"
+HOSTILE = "Echipa $\\alpha^{$ [/bold] \x1b[31mred\x07\x00 \u202eevil"
 
 
 # ---------------------------------------------------------------------- names in exports and on the terminal
