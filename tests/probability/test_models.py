@@ -140,7 +140,7 @@ def test_hours_bound_the_distance():
     # from the source, not the code's constant: Tobler (1993) on the flat, 6·exp(-3.5·0.05) =
     # 5.037 km/h, times his off-path 3/5 = 3.022 km in one hour
     dmax = 6.0 * 0.8394570 * 0.6 * 1000.0
-    assert FLAT_OFFTRAIL_SPEED_MS * 3600 == pytest.approx(dmax, rel=1e-6)
+    assert pytest.approx(dmax, rel=1e-6) == FLAT_OFFTRAIL_SPEED_MS * 3600
     assert m.meta["max_distance_m"] == pytest.approx(3022.0, abs=0.1)
     assert m.cells[d > dmax + 50].sum() == pytest.approx(0.0, abs=1e-12)
     assert m.cells[(d > dmax - 300) & (d < dmax - 50)].sum() > 0.0  # and the bound is not shorter

@@ -13,6 +13,7 @@ from carpathia.travel.speed import (
     SLOPE_SCALE_EXPONENT,
     cliff_slope_deg,
 )
+from tests.conftest import need
 
 HGT = Path(__file__).resolve().parents[3] / "shared" / "data" / "dem" / "N44W072.hgt"
 
@@ -34,8 +35,7 @@ def _slopes(z, dx, dy):
 
 @pytest.fixture(scope="module")
 def srtm():
-    if not HGT.exists():
-        pytest.skip("shared/data/dem/N44W072.hgt not present")
+    need(HGT.exists(), "shared/data/dem/N44W072.hgt not present")
     z = np.fromfile(HGT, ">i2").reshape(1201, 1201).astype(float)
     dy = 3 / 3600 * 111320.0
     return z[:1200, :1200], dy * np.cos(np.radians(44.5)), dy
