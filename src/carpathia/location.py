@@ -194,9 +194,32 @@ class LocationReport:
         return replace(self, **kw)
 
     def to_dict(self) -> dict:
+        """Plain JSON values (the time as ISO 8601); :meth:`from_dict` reads it back."""
         d = asdict(self)
         d["time"] = self.time.isoformat()
+        if self.ellipse is not None:
+            d["ellipse"] = list(self.ellipse)
         return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> LocationReport:
+        """The report of :meth:`to_dict` (unknown keys refused)."""
+        if not isinstance(d, dict):
+            raise InputError("a location report must be a JSON object")
+        known = {f for f in cls.__dataclass_fields__}
+        bad = sorted(set(d) - known)
+        if bad:
+            raise InputError(f"unknown location report field(s): {', '.join(bad)}")
+        kw = dict(d)
+        try:
+            kw["time"] = datetime.fromisoformat(str(kw["time"]))
+        except (KeyError, ValueError):
+            raise InputError("a location report needs its time of fix, ISO 8601 with zone") from None
+        if kw.get("sector") is not None:
+            kw["sector"] = CellSector(**kw["sector"])
+        if kw.get("ellipse") is not None:
+            kw["ellipse"] = tuple(float(v) for v in kw["ellipse"])
+        return cls(**kw)
 
 
 # --------------------------------------------------------------------------------------------

@@ -169,6 +169,8 @@ def test_cli_report_add_and_list(tmp_path, small_terrain):
     assert p.returncode == 0 and "19T" in p.stdout and "sector 80°/120° to 3500 m" in p.stdout
     p = run_cli("incident", "report", "verify", "2", "confirmed", "--db", str(db), "--note", "seen by a shepherd")
     assert p.returncode == 0, p.stderr
+    p = run_cli("incident", "map", "--report", "1", "--at", "2024-01-14T04:10Z", "--db", str(db))
+    assert p.returncode == 0 and "from report 1" in p.stdout, p.stderr
     # bad input: one line, exit 2, nothing written
     for args in (["--source", "cell-sector", "44.27,-71.32"], ["--aml", "A\"ML=1;lt=abc"], ["nowhere"],
                  ["44.27,-71.3", "--aml", "x"], ["44.27,-71.3", "--battery", "140"]):
@@ -176,3 +178,16 @@ def test_cli_report_add_and_list(tmp_path, small_terrain):
         assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1, (args, p.stderr)
     with Workspace(db) as ws:
         assert len(ws.reports()) == 3 and ws.store.verify() == []
+
+
+def test_a_map_grown_from_a_report_is_a_replayable_version(workspace):
+    ws = workspace
+    rid = ws.add_report(LocationReport(IPP[0] + 0.01, IPP[1] + 0.005, FIX, source="aml", accuracy_m=150))["report_id"]
+    v = ws.map_from_report(rid, at="2024-01-14T04:10+00:00")
+    meta = json.loads(v["meta"])
+    assert meta["report"]["id"] == rid and meta["hours_since_fix"] == pytest.approx(6.0)
+    assert meta["run"]["model"] == "report" and meta["run"]["kwargs"]["base"] == "travel_time"
+    assert ws.replay().ok  # the version is rebuilt bit for bit from the recorded report
+    ws.set_report_verification(rid, "refuted")
+    with pytest.raises(InputError, match="refuted"):
+        ws.map_from_report(rid)

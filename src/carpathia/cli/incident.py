@@ -137,14 +137,21 @@ def show_cmd(incident: str = INC_OPT, db: Path = DB_OPT, as_json: bool = JSON_OP
 def map_cmd(
     model: str = typer.Option("travel_time", "--model", help="rings, travel_time, mixture or agents."),
     at: str = typer.Option(None, "--at", help="Planning time, ISO with zone (default now): sets hours missing."),
+    report: int = typer.Option(
+        None, "--report", help="Grow the map from this location report's spread (carpathia incident reports)."
+    ),
     incident: str = INC_OPT,
     db: Path = DB_OPT,
     user: str = USER_OPT,
 ) -> None:
     """Run a probability model and store it as a new map version."""
     with _ws(db, user) as ws:
-        v = ws.run_map(incident, model=model, at=at)
-    console.print(f"map version {v['version']} ({model}), rest of world {v['rest_of_world']:.1%}")
+        if report is not None:
+            v = ws.map_from_report(report, incident, at=at, model=model)
+        else:
+            v = ws.run_map(incident, model=model, at=at)
+    src = f" from report {report}" if report is not None else ""
+    console.print(f"map version {v['version']} ({model}{src}), rest of world {v['rest_of_world']:.1%}")
 
 
 # ---------------------------------------------------------------------- segments and teams

@@ -154,3 +154,21 @@ class ReportsMixin:
         iid = self.incident_id(incident)  # type: ignore[attr-defined]
         rows = self.store.all("SELECT * FROM reports WHERE incident_id = ? ORDER BY time, id", (iid,))  # type: ignore[attr-defined]
         return [report_from_row(r) for r in rows]
+
+    def map_from_report(
+        self, report_id: int, incident: str | int | None = None, *, at=None, model: str = "travel_time", **kwargs: Any
+    ) -> dict[str, Any]:
+        """A new map version grown from a report's spread over the hours since its fix
+        (:func:`carpathia.probability.reports.report_map`), recorded as the ``report`` model so
+        replay rebuilds it; its meta names the report. A refuted report is refused."""
+        iid = self.incident_id(incident)  # type: ignore[attr-defined]
+        row = self.store.one("SELECT * FROM reports WHERE id = ? AND incident_id = ?", (int(report_id), iid))  # type: ignore[attr-defined]
+        if row is None:
+            raise InputError(f"no report {report_id} in this incident (carpathia incident reports lists them)")
+        if row["verification"] == "refuted":
+            raise InputError(f"report {report_id} is refuted; set it plausible first if it should move the map")
+        rep = report_from_row(row).to_dict()
+        rep.pop("raw", None)
+        rep.pop("extra", None)
+        rep["id"] = int(report_id)
+        return self.run_map(iid, model="report", at=at, report=rep, base=model, **kwargs)  # type: ignore[attr-defined]

@@ -479,7 +479,7 @@ class ModelRegistry(MutableMapping):
 
 MODELS: ModelRegistry = ModelRegistry(
     {"rings": rings, "travel_time": travel_time, "mixture": mixture},
-    provided_by={"agents": "carpathia.motion.model"},
+    provided_by={"agents": "carpathia.motion.model", "report": "carpathia.probability.reports"},
 )
 
 
