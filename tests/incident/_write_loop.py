@@ -2,7 +2,7 @@
 
 Usage: python _write_loop.py WORKSPACE.db TRACK.gpx KIND KILL_WRITE KILL_STATEMENT [MAX_WRITES]
 
-KIND is debrief, clue, team, weather or undo. With KILL_STATEMENT > 0 the process SIGKILLs itself
+KIND is debrief, clue, map, segments, team, weather or undo. With KILL_STATEMENT > 0 the process SIGKILLs itself
 when its SQLite connection is about to run the KILL_STATEMENT-th statement counted from the start of
 write number KILL_WRITE (0-based): a kill point in the write path that does not depend on how fast
 the machine is. With 0 it runs until its parent kills it (or MAX_WRITES, default 5, are done).
@@ -15,6 +15,9 @@ import signal
 import sys
 import time
 import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, for tests.incident.conftest
 
 from carpathia.incident import Workspace
 
@@ -37,6 +40,14 @@ def write(ws, kind: str, gpx: str, k: int) -> None:
         ws.debrief(101, gpx, time=f"2024-01-14T12:{k % 60:02d}:00Z")
     elif kind == "clue":
         ws.add_clue(-71.30 + 0.001 * (k % 5), 44.27, description=f"kill clue {k}", time="2024-01-14T09:00Z")
+    elif kind == "map":
+        ws.run_map(model="rings", at="2024-01-13T21:30-05:00")
+    elif kind == "segments":
+        from tests.incident.conftest import segment_features
+
+        f = segment_features(1, d=0.004)[0]
+        f["properties"]["label"] = f"K {uuid.uuid4().hex[:8]}"
+        ws.add_segments(None, [f], source="kill test")
     elif kind == "team":
         ws.add_team(f"Team {uuid.uuid4().hex[:8]}", "hasty-team")
     elif kind == "weather":

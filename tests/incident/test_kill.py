@@ -1,7 +1,7 @@
 """Nothing lost: SIGKILL at random points of the write path leaves each write whole or absent.
 
-A child process repeats one kind of write (debrief, clue, team, weather, undo) and is killed in one
-of two ways, each independent of how fast the machine is:
+A child process repeats one kind of write (debrief, clue, model map, segments, team, weather,
+undo) and is killed in one of two ways, each independent of how fast the machine is:
 
 * at a statement: it SIGKILLs itself when its SQLite connection is about to run the S-th statement
   of a chosen write (S drawn over the statements that write runs: the reads before the
@@ -36,7 +36,7 @@ from .conftest import open_incident, sweep_lonlat, write_track_gpx
 
 CHILD = Path(__file__).with_name("_write_loop.py")
 #: Statements each kind of write runs (reads included), measured: the kill point is drawn in 1..n.
-STATEMENTS = {"debrief": 34, "clue": 15, "team": 9, "weather": 8, "undo": 11}
+STATEMENTS = {"debrief": 34, "clue": 15, "map": 16, "segments": 11, "team": 9, "weather": 8, "undo": 11}
 
 
 def _prepare(tmp_path, terrain) -> tuple[Path, Path]:
@@ -61,7 +61,8 @@ def check_whole(db: Path) -> int:
         last = versions[-1]
         m = decode_map(s.blob(last["raster_sha"]))
         assert grid_hash(m.cells, m.rest_of_world) == last["grid_hash"]
-        assert len(m.meta.get("updates", [])) == len(versions) - 1  # one update per debrief or clue version
+        since_model = len(versions) - 1 - max(k for k, v in enumerate(versions) if v["kind"] == "model")
+        assert len(m.meta.get("updates", [])) == since_model  # one update per debrief or clue version since
         for d in s.all("SELECT * FROM debriefs ORDER BY id"):
             assert s.one("SELECT count(*) AS n FROM tracks WHERE debrief_id = ?", (d["id"],))["n"] == 1
             assert s.one("SELECT id FROM map_versions WHERE id = ?", (d["map_version_id"],)) is not None
@@ -114,12 +115,12 @@ def test_sigkill_in_the_write_path_loses_nothing(tmp_path, small_terrain):
 
 @pytest.mark.slow
 def test_sigkill_during_every_kind_of_write(tmp_path, small_terrain):
-    """Slow form: 20 kills over debriefs, clues, teams, weather and undo, both ways."""
+    """Slow form: 21 kills over debriefs, clues, model maps, segments, teams, weather and undo, both ways."""
     db, gpx = _prepare(tmp_path, small_terrain)
     rng = random.Random(2024)
-    kinds = ["debrief", "clue", "team", "weather", "undo"]
+    kinds = list(STATEMENTS)
     kills = 0
-    for k in range(20):
+    for k in range(21):
         kills += kill_round(db, gpx, kinds[k % len(kinds)], ("statement", "time")[(k // len(kinds)) % 2], rng)
     assert kills >= 10
     with Workspace(db, create=False) as ws:
