@@ -101,3 +101,29 @@ def test_gpx_export_carries_a_sweep_route_per_assignment(debriefed, shared):
     need(exe is not None, "xmllint (libxml2-utils) is not installed")
     r = subprocess.run([exe, "--noout", "--schema", str(xsd), str(path)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_sheet_and_briefing_map_carry_the_grid_and_the_coordinate_box(debriefed):
+    """Issue 17 item 1: the IPP in the chosen formats, the UTM grid labelled, Stereo 70 refused
+    outside Romania with one line."""
+    from carpathia.coords import format_position
+    from carpathia.incident.report import export_incident
+
+    from ..conftest import tool
+
+    ws, d, _ = debriefed
+    a = ws.assignments()[0]
+    (sheet,) = export_incident(ws, None, "pdf", d / "grid.pdf", assignment=a["number"], coords="dms,mgrs")
+    text = subprocess.run([tool("pdftotext"), str(sheet), "-"], capture_output=True, text=True).stdout
+    assert format_position(IPP[0], IPP[1], "dms") in text and format_position(IPP[0], IPP[1], "mgrs") in text
+    assert "UTM zone 19N" in text and "mE" in text and "mN" in text and "Magnetic declination" in text
+    (pdf,) = export_incident(ws, None, "png", d / "briefing-grid.pdf", coords="utm")
+    text = subprocess.run([tool("pdftotext"), str(pdf), "-"], capture_output=True, text=True).stdout
+    assert format_position(IPP[0], IPP[1], "utm") in text and "UTM zone 19N" in text
+    with pytest.raises(InputError, match="Stereo 70 is Romania's grid"):
+        export_incident(ws, None, "png", d / "s70.png", grids="utm,stereo70")
+    with pytest.raises(InputError, match="grids are"):
+        export_incident(ws, None, "png", d / "bad.png", grids="osgb")
+    with pytest.raises(InputError, match="coordinate formats"):
+        export_incident(ws, None, "png", d / "bad.png", coords="what3words")
+    assert not (d / "bad.png").exists() and not (d / "s70.png").exists()

@@ -414,12 +414,25 @@ def export_cmd(
     fmt: str = typer.Option(..., "--format", help="geojson, kml, gpx, gpkg, geotiff, pdf or png."),
     out: Path = typer.Option(..., "--out", help="Output file (pdf: a folder, one sheet per assignment)."),
     assignment: int = typer.Option(None, "--assignment", help="pdf: only this assignment's sheet, --out FILE.pdf."),
+    coords: str = typer.Option(
+        None,
+        "--coords",
+        help="pdf, png: coordinate box formats, e.g. 'utm,mgrs,dms' (decimal, dms, ddm, utm, mgrs, stereo70); "
+        "default utm,mgrs,ddm (+stereo70 in Romania).",
+    ),
+    grid: str = typer.Option(
+        "utm", "--grid", help="pdf, png: labelled grids, 'utm' (with MGRS squares) or 'utm,stereo70'."
+    ),
     incident: str = INC_OPT,
     db: Path = DB_OPT,
     overwrite: bool = OVERWRITE_OPT,
 ) -> None:
     """Write the incident for the field and for other tools."""
+    from carpathia.incident.report import export_incident
+
     with _ws(db) as ws:
-        files = ws.export(fmt, out, incident, overwrite=overwrite, assignment=assignment)
+        files = export_incident(
+            ws, incident, fmt, out, overwrite=overwrite, assignment=assignment, coords=coords, grids=grid
+        )
     for f in files:
         console.print(f"wrote {f}")

@@ -432,7 +432,15 @@ def _lz_layer(ws: Workspace, iid: int) -> dict:
 
 # ---------------------------------------------------------------------- export
 def export_incident(
-    ws: Workspace, incident, fmt: str, path: str | os.PathLike, *, overwrite: bool = False, assignment=None
+    ws: Workspace,
+    incident,
+    fmt: str,
+    path: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    assignment=None,
+    coords=None,
+    grids=("utm",),
 ) -> list[Path]:
     """Write the incident in ``fmt`` (:data:`EXPORT_FORMATS`) to ``path``; returns the files written.
 
@@ -441,6 +449,11 @@ def export_incident(
     (GPX: segments as routes, tracks, waypoints); ``pdf``: ``path`` is a folder that receives an
     ICS-204-style sheet per assignment of the latest period (with ``assignment``, ``path`` is that
     one sheet's ``.pdf``).
+
+    Maps (png, pdf) carry the labelled ``grids`` (``utm`` with its MGRS squares, ``stereo70``)
+    and a coordinate box of the IPP, landing zones and clues in ``coords`` (formats of
+    :data:`carpathia.coords.FORMATS`, a list or ``"utm,mgrs,dms"``; default UTM, MGRS and DDM,
+    with Stereo 70 in Romania).
     """
     from carpathia.io.files import atomic_output, check_output
 
@@ -451,8 +464,9 @@ def export_incident(
     p = Path(path)
     if fmt == "geotiff":
         return [ws.current_map(iid).to_geotiff(p, overwrite=overwrite)]
+    grids = _check_grids(grids)
     if fmt == "pdf":
-        return _export_pdf(ws, iid, p, overwrite, assignment)
+        return _export_pdf(ws, iid, p, overwrite, assignment, coords=coords, grids=grids)
     suffix = {"geojson": (".geojson", ".json"), "kml": (".kml", ".kmz"), "gpx": (".gpx",), "gpkg": (".gpkg",)}
     suffix["png"] = (".png", ".pdf")
     check_output(p, overwrite=overwrite, suffixes=suffix[fmt])
@@ -472,7 +486,12 @@ def export_incident(
     name = ws.incident_row(iid)["name"]
     if fmt == "png":
         pmap, terrain = ws.current_map(iid), ws.terrain(iid)
-        return [export.briefing_map(p, terrain=terrain, pmap=pmap, layers=layers, title=name, overwrite=overwrite)]
+        return [
+            export.briefing_map(
+                p, terrain=terrain, pmap=pmap, layers=layers, title=name, formats=coords, grids=grids,
+                overwrite=overwrite,
+            )
+        ]
     if fmt == "kml":
         return [export.write_kml(p, layers, name=name, overwrite=overwrite)]
     if fmt == "gpx":
@@ -521,7 +540,20 @@ def assignment_routes(ws: Workspace, incident=None, *, period: int | None = None
     return out
 
 
-def _export_pdf(ws: Workspace, iid: int, folder: Path, overwrite: bool, number=None) -> list[Path]:
+def _check_grids(grids) -> tuple[str, ...]:
+    from carpathia.io.grid import GRID_KINDS
+
+    items = grids.split(",") if isinstance(grids, str) else list(grids or ())
+    items = [str(g).strip().lower() for g in items if str(g).strip()]
+    bad = [g for g in items if g not in GRID_KINDS]
+    if bad or len(items) > 2:
+        raise InputError(f"grids are one or two of {', '.join(GRID_KINDS)}, not {', '.join(items)}")
+    return tuple(dict.fromkeys(items))
+
+
+def _export_pdf(
+    ws: Workspace, iid: int, folder: Path, overwrite: bool, number=None, *, coords=None, grids=("utm",)
+) -> list[Path]:
     from carpathia.io import export
     from carpathia.io.files import check_output
 
@@ -566,6 +598,8 @@ def _export_pdf(ws: Workspace, iid: int, folder: Path, overwrite: bool, number=N
             segment_lonlat=seg["geometry"],
             pmap=pmap,
             layers=layers,
+            formats=coords,
+            grids=grids or ("utm",),
             overwrite=overwrite,
         )
         out.append(p)

@@ -296,6 +296,9 @@ def briefing_map(
     layers: Mapping[str, Mapping] | None = None,
     title: str | None = None,
     zoom: bool = True,
+    formats=None,
+    grids: Sequence[str] = ("utm",),
+    when=None,
     overwrite: bool = False,
     dpi: int = 150,
 ) -> Path:
@@ -306,7 +309,10 @@ def briefing_map(
     lines; segments filled by POA with their ids and POA; assignments with their numbers; GPS
     tracks; clues, the IPP and landing zones; a legend. With ``zoom`` (default) the map is
     cropped to the layers and the map's 95 % containment area, with a margin; else it shows
-    the whole terrain.
+    the whole terrain. Labelled ``grids`` (UTM with its MGRS squares; ``stereo70``), the
+    corners' coordinates, the magnetic declination on ``when`` (default today) with the grid
+    convergence, and a coordinate box of the IPP, landing zones and clues in ``formats``
+    (:data:`carpathia.coords.FORMATS`; default UTM, MGRS, DDM, and Stereo 70 in Romania).
 
     Raises
     ------
@@ -320,22 +326,28 @@ def briefing_map(
     if pmap is not None:
         pmap.check_on(terrain)
     shown = _zoomed(terrain, checked, pmap) if zoom else terrain
-    fig, ax = base_map(shown, title=title or f"{terrain.name}: briefing map")
+    from .grid import layer_points
+
+    fig, ax = base_map(
+        shown,
+        title=title or f"{terrain.name}: briefing map",
+        grids=tuple(grids),
+        when=when,
+        points=layer_points(checked),
+        formats=formats,
+    )
     try:
         from ._draw import draw_layers, draw_probability
 
         handles = draw_probability(ax, shown, pmap) if pmap is not None else []
         handles += draw_layers(ax, shown, checked)
+        note = f"model: {pmap.meta.get('model', '?')}, rest of world {pmap.rest_of_world:.1%}" if pmap else None
         if handles:
-            ax.legend(handles=handles, loc="lower right", fontsize=7, framealpha=0.85).set_zorder(13)
-        if pmap is not None:
-            fig.text(
-                0.08,
-                0.045,
-                f"model: {pmap.meta.get('model', '?')}   rest of world: {pmap.rest_of_world:.1%}",
-                fontsize=7,
-                color="#333333",
-            )
+            leg = ax.legend(handles=handles, loc="lower right", fontsize=7, framealpha=0.85, title=note)
+            leg.get_title().set_fontsize(7)
+            leg.set_zorder(13)
+        elif note:
+            ax.text(0.99, 0.01, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=7, zorder=13)
     except BaseException:
         import matplotlib.pyplot as plt
 

@@ -15,13 +15,14 @@ import numpy as np
 
 from .files import atomic_output
 
-__all__ = ["base_map", "render_probability", "render_terrain"]
+__all__ = ["base_map", "draw_base", "render_probability", "render_terrain"]
 
 _NODATA_RGB = (0.86, 0.86, 0.86)
 _WATER = "#2b7bba"
 
 
-def _figure(terrain, max_inches: float = 10.0):
+def _figure(terrain, max_inches: float = 10.0, extra_bottom: float = 0.0):
+    """Figure and map axes; ``extra_bottom`` inches are kept free below the map (coordinate box)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -30,8 +31,10 @@ def _figure(terrain, max_inches: float = 10.0):
     h, w = terrain.shape
     aspect = h / w
     fw = max_inches if aspect <= 1 else max_inches / aspect
-    fig = plt.figure(figsize=(fw + 1.6, fw * aspect + 1.2))
-    ax = fig.add_axes((0.08, 0.08, 0.78, 0.84))
+    h0 = fw * aspect + 1.2
+    fig = plt.figure(figsize=(fw + 1.6, h0 + extra_bottom))
+    hh = h0 + extra_bottom
+    ax = fig.add_axes((0.08, (0.08 * h0 + extra_bottom) / hh, 0.78, 0.84 * h0 / hh))
     return fig, ax
 
 
@@ -71,7 +74,7 @@ def _fmt_deg(v: float, pos: str, neg: str) -> str:
     return f"{a:.2f}".rstrip("0").rstrip(".") + f"°{hemi}"
 
 
-def _graticule(ax, terrain) -> None:
+def _graticule(ax, terrain, *, labels: bool = True) -> None:
     left, bottom, right, top = terrain.bounds
     w, s, e, n = terrain.lonlat_bounds
     lon_step, lat_step = _nice_step(e - w), _nice_step(n - s)
@@ -79,7 +82,7 @@ def _graticule(ax, terrain) -> None:
     lats = np.linspace(s - lat_step, n + lat_step, 200)
     for lon in np.arange(math.floor(w / lon_step) * lon_step, e + lon_step, lon_step):
         x, y = terrain.to_xy(np.full_like(lats, lon), lats)
-        ax.plot(x, y, color="k", lw=0.4, alpha=0.35, zorder=3)
+        ax.plot(x, y, color="k", lw=0.4, alpha=0.35 if labels else 0.25, ls="-" if labels else ":", zorder=3)
         if y.min() <= bottom <= y.max():
             xb = float(np.interp(bottom, y, x))
             if left <= xb <= right:
@@ -88,15 +91,16 @@ def _graticule(ax, terrain) -> None:
     lons = np.linspace(w - lon_step, e + lon_step, 200)
     for lat in np.arange(math.floor(s / lat_step) * lat_step, n + lat_step, lat_step):
         x, y = terrain.to_xy(lons, np.full_like(lons, lat))
-        ax.plot(x, y, color="k", lw=0.4, alpha=0.35, zorder=3)
+        ax.plot(x, y, color="k", lw=0.4, alpha=0.35 if labels else 0.25, ls="-" if labels else ":", zorder=3)
         order = np.argsort(x)
         if x.min() <= left <= x.max():
             yb = float(np.interp(left, x[order], y[order]))
             if bottom <= yb <= top:
                 yt.append(yb)
                 yl.append(_fmt_deg(float(lat), "N", "S"))
-    ax.set_xticks(xt, xl, fontsize=8)
-    ax.set_yticks(yt, yl, fontsize=8)
+    if labels:
+        ax.set_xticks(xt, xl, fontsize=8)
+        ax.set_yticks(yt, yl, fontsize=8)
     ax.set_xlim(left, right)
     ax.set_ylim(bottom, top)
 
@@ -184,12 +188,10 @@ def _points(ax, terrain, features, marker, color, size) -> None:
             )
 
 
-def base_map(terrain, *, title: str | None = None, max_inches: float = 10.0):
-    """Figure and axes with the shaded relief and all vector context drawn; caller adds layers."""
-    from matplotlib.cm import ScalarMappable
-    from matplotlib.colors import Normalize, to_rgba
+def draw_base(ax, terrain) -> None:
+    """Shaded relief, water, rivers, trails, roads, borders, towns and peaks on ``ax`` (map metres)."""
+    from matplotlib.colors import to_rgba
 
-    fig, ax = _figure(terrain, max_inches)
     left, bottom, right, top = terrain.bounds
     ax.imshow(
         shaded_relief(terrain), extent=(left, right, bottom, top), origin="upper", interpolation="bilinear", zorder=1
@@ -223,7 +225,75 @@ def base_map(terrain, *, title: str | None = None, max_inches: float = 10.0):
     _lines(ax, terrain, terrain.features.get("borders", []), color="#6a1b9a", lw=1.3, ls=(0, (6, 2, 1, 2)), zorder=6)
     _points(ax, terrain, terrain.features.get("towns", []), "o", "#222222", 5)
     _points(ax, terrain, terrain.features.get("peaks", []), "^", "#5d2e0c", 7)
-    _graticule(ax, terrain)
+
+
+def _corner_labels(ax, terrain) -> None:
+    """Lon/lat of the map's four corners (DMS, carpathia.coords), outside the frame."""
+    from carpathia.coords import format_position
+
+    left, bottom, right, top = terrain.bounds
+    for x, y, ha, va, dy in (
+        (left, bottom, "left", "top", -16),
+        (right, bottom, "right", "top", -16),
+        (left, top, "left", "bottom", 14),
+        (right, top, "right", "bottom", 14),
+    ):
+        lon, lat = terrain.to_lonlat_xy(x, y)
+        ax.annotate(
+            format_position(float(lon), float(lat), "dms", precision=0),
+            (x, y),
+            xytext=(0, dy),
+            textcoords="offset points",
+            ha=ha,
+            va=va,
+            fontsize=6,
+            color="#333333",
+            annotation_clip=False,
+            parse_math=False,
+        )
+
+
+def base_map(
+    terrain,
+    *,
+    title: str | None = None,
+    max_inches: float = 10.0,
+    grids=("utm",),
+    when=None,
+    points=None,
+    formats=None,
+):
+    """Figure and axes with the shaded relief and all vector context drawn; caller adds layers.
+
+    ``grids``: the labelled grids (:data:`carpathia.io.grid.GRID_KINDS`), the first on the
+    bottom and left edges (on all four if it is the only one), the second on top and right;
+    empty for the lon/lat graticule's labels alone. ``when``: the date of the magnetic
+    declination in the footer (default today). ``points``: (label, lon, lat) listed in a
+    coordinate box under the map in ``formats`` (:func:`carpathia.io.grid.check_formats`).
+    """
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    from .grid import check_formats, coordinate_rows, declination, draw_grid_mpl, make_grid
+
+    left, bottom, right, top = terrain.bounds
+    clon, clat = terrain.to_lonlat_xy((left + right) / 2, (bottom + top) / 2)
+    rows = []
+    if points:
+        fmts = check_formats(formats, float(clon), float(clat))
+        rows = coordinate_rows(points, fmts)
+    box_in = 0.17 * (len(rows) + 1) + 0.15 if rows else 0.0
+    fig, ax = _figure(terrain, max_inches, box_in)
+    draw_base(ax, terrain)
+    _graticule(ax, terrain, labels=not grids)
+    notes = []
+    for k, kind in enumerate(grids):
+        g = make_grid(terrain.bounds, terrain.crs, kind, target=9)
+        sides = ("bottom", "left", "top", "right") if len(grids) == 1 else (("bottom", "left"), ("top", "right"))[k]
+        draw_grid_mpl(ax, g, sides=sides, color=("#0d47a1", "#8e1b1b")[k % 2], dashed=k > 0)
+        notes.append(f"{'Blue' if k == 0 else 'Red dashed'} grid: {g.step / 1000:g} km, {g.zone_text()}.")
+    if grids:
+        _corner_labels(ax, terrain)
     _scale_bar(ax, terrain)
     _north_arrow(ax, terrain)
     z = terrain.elevation
@@ -232,19 +302,49 @@ def base_map(terrain, *, title: str | None = None, max_inches: float = 10.0):
         from matplotlib import colormaps
 
         sm = ScalarMappable(Normalize(lo - 0.15 * (hi - lo), hi), colormaps["gist_earth"])
-        cax = fig.add_axes((0.88, 0.25, 0.02, 0.5))
+        cax = fig.add_axes((0.91, 0.25, 0.015, 0.5))
         cb = fig.colorbar(sm, cax=cax)
         cb.set_label("elevation (m)", fontsize=8)
         cb.ax.tick_params(labelsize=7)
-    ax.set_title(title or _default_title(terrain), fontsize=11, parse_math=False)
+    ax.set_title(title or _default_title(terrain), fontsize=11, parse_math=False, pad=22 if grids else 6)
     note = terrain.meta.get("source", "")
     foot = f"{terrain.crs.to_string()}, {terrain.resolution:g} m cells. " + (f"Data: {note}" if note else "")
     if terrain.accuracy_note():
         foot = terrain.accuracy_note() + " " + foot
     if np.isnan(z).any():
         foot += "  Grey: no elevation data."
+    if rows:
+        _coordinate_box(fig, rows, fmts, box_in)
+    if grids:
+        dec = declination(float(clon), float(clat), when, grid=grids[0])
+        foot = " ".join(notes) + " " + dec.text() + ".\n" + foot
     fig.text(0.08, 0.012, _wrap(foot, 190), fontsize=6, color="#444444", va="bottom", parse_math=False)
     return fig, ax
+
+
+def _coordinate_box(fig, rows, formats, box_in: float) -> None:
+    """The coordinate box as a table under the map (its ``box_in`` inches of figure)."""
+    from .grid import FORMAT_TITLES
+
+    hh = fig.get_figheight()
+    tax = fig.add_axes((0.08, (0.55 + 0.02) / hh, 0.84, (box_in - 0.1) / hh))
+    tax.set_axis_off()
+    table = tax.table(
+        cellText=rows,
+        colLabels=["Point", *(FORMAT_TITLES.get(f, f) for f in formats)],
+        loc="upper left",
+        cellLoc="left",
+        colLoc="left",
+        colWidths=[0.12] + [0.88 / len(formats)] * len(formats),
+    )
+    table.auto_set_font_size(False)
+    table.set_fontsize(7)
+    for (r, _), cell in table.get_celld().items():
+        cell.set_height(1.0 / (len(rows) + 1))
+        cell.set_linewidth(0.3)
+        cell.get_text().set_parse_math(False)
+        if r == 0:
+            cell.set_facecolor("#eeeeee")
 
 
 def _wrap(text: str, width: int) -> str:

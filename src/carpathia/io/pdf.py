@@ -16,10 +16,9 @@ other accented names print correctly and stay extractable (``pdftotext``).
 
 from __future__ import annotations
 
-import io
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -103,27 +102,21 @@ def _value(key: str, v) -> str:
     return str(v)
 
 
-def _km_grid(ax, terrain) -> float:
-    """Faint square grid in the terrain's projected CRS (the map's own metres); returns its step."""
-    from .maps import _nice_step
-
-    left, bottom, right, top = terrain.bounds
-    step = _nice_step(max(right - left, top - bottom), target=6)
-    for x in np.arange(math.ceil(left / step) * step, right, step):
-        ax.axvline(x, color="#0d47a1", lw=0.5, alpha=0.45, zorder=3.5)
-    for y in np.arange(math.ceil(bottom / step) * step, top, step):
-        ax.axhline(y, color="#0d47a1", lw=0.5, alpha=0.45, zorder=3.5)
-    return step
+def _draw_segment(ax, terrain, segment) -> None:
+    for part in shapely.get_parts(segment):
+        px, py = terrain.to_xy(*shapely.get_coordinates(part.exterior).T)
+        ax.plot(px, py, color="#0d47a1", lw=2.8, zorder=8)
+        ax.plot(px, py, color="white", lw=0.8, ls="--", zorder=8.5)
 
 
-def segment_map_png(terrain, segment, *, title: str, pmap=None, layers=None, dpi: int = 150) -> bytes:
-    """PNG bytes: the segment (thick blue outline) on the shaded relief, cropped around it."""
-    import matplotlib.pyplot as plt
+#: Map scales an assignment sheet may print at (the largest that shows the segment is chosen).
+SHEET_SCALES = (5000, 10000, 15000, 20000, 25000, 50000, 100000, 250000, 500000)
 
-    from ._draw import draw_layers, draw_probability
-    from ._layers import check_layers
-    from .maps import base_map
 
+def sheet_extent(terrain, segment, width_mm: float, height_mm: float) -> tuple[tuple[float, ...], int]:
+    """The map extent (terrain CRS) and scale of a sheet's map ``width_mm`` × ``height_mm``: the
+    largest of :data:`SHEET_SCALES` at which the segment with a margin of a quarter of its size
+    (at least 200 m) fits, centred on it."""
     w, s, e, n = terrain.lonlat_bounds
     c = segment.centroid
     if not (w <= c.x <= e and s <= c.y <= n):
@@ -133,30 +126,15 @@ def segment_map_png(terrain, segment, *, title: str, pmap=None, layers=None, dpi
     xy = shapely.get_coordinates(segment)
     x, y = terrain.to_xy(xy[:, 0], xy[:, 1])
     cx, cy = (x.min() + x.max()) / 2, (y.min() + y.max()) / 2
-    radius = max(x.max() - x.min(), y.max() - y.min(), 8 * terrain.resolution) * 0.75 + 2 * terrain.resolution
-    clon, clat = terrain.to_lonlat_xy(cx, cy)
-    sub = terrain.crop((float(clon), float(clat)), float(radius))
-    fig, ax = base_map(sub, title=title, max_inches=8.0)
-    try:
-        if pmap is not None:
-            pmap.check_on(terrain)
-            draw_probability(ax, sub, pmap)
-        if layers:
-            draw_layers(ax, sub, check_layers(layers), label_segments=False)
-        step = _km_grid(ax, sub)
-        for part in shapely.get_parts(segment):
-            px, py = terrain.to_xy(*shapely.get_coordinates(part.exterior).T)
-            ax.plot(px, py, color="#0d47a1", lw=2.8, zorder=8)
-            ax.plot(px, py, color="white", lw=0.8, ls="--", zorder=8.5)
-        left, bottom, right, top = sub.bounds
-        ax.set_xlim(left, right)
-        ax.set_ylim(bottom, top)
-        fig.text(0.55, 0.015, f"blue grid: {step / 1000:g} km squares ({sub.crs.to_string()})", fontsize=7)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi)
-    finally:
-        plt.close(fig)
-    return buf.getvalue()
+    margin = max(200.0, 0.25 * max(x.max() - x.min(), y.max() - y.min()))
+    need_w, need_h = x.max() - x.min() + 2 * margin, y.max() - y.min() + 2 * margin
+    scale = SHEET_SCALES[-1]
+    for sc in SHEET_SCALES:
+        if width_mm / 1000 * sc >= need_w and height_mm / 1000 * sc >= need_h:
+            scale = sc
+            break
+    rx, ry = width_mm / 2000 * scale, height_mm / 2000 * scale
+    return (cx - rx, cy - ry, cx + rx, cy + ry), scale
 
 
 def assignment_sheet_pdf(
@@ -167,6 +145,9 @@ def assignment_sheet_pdf(
     segment_lonlat,
     pmap=None,
     layers: Mapping | None = None,
+    formats=None,
+    grids: Sequence[str] = ("utm",),
+    when=None,
     overwrite: bool = False,
 ) -> Path:
     """Write one ICS-204-style assignment sheet (A4 PDF) with a map of the segment.
@@ -187,7 +168,16 @@ def assignment_sheet_pdf(
         Optional probability map on ``terrain``'s grid, drawn under the segment.
     layers
         Optional layers (as for :func:`~carpathia.io.export.write_kml`) drawn for context:
-        clues, IPP, landing zones, tracks.
+        clues, IPP, landing zones, tracks. Their points (IPP, landing zones, clues) are listed
+        in a coordinate box.
+    formats
+        Coordinate formats of the box (:data:`carpathia.coords.FORMATS`, a list or
+        ``"utm,mgrs"``); default UTM, MGRS, degrees and decimal minutes, and Stereo 70 in Romania.
+    grids
+        Labelled grids on the map (:data:`carpathia.io.grid.GRID_KINDS`): ``("utm",)`` (with the
+        MGRS squares), ``("utm", "stereo70")``; the first gives the convergence.
+    when
+        Date of the magnetic declination (default today).
     overwrite
         Replace an existing file.
 
@@ -200,13 +190,20 @@ def assignment_sheet_pdf(
 
     Notes
     -----
-    About 0.5–1 s per sheet (the map is drawn with matplotlib at 150 dpi); about 300 kB.
+    The map prints at the largest of :data:`SHEET_SCALES` that holds the segment with a margin
+    (1:10 000 to 1:50 000 for most segments), 168 × 100 mm, with its grid labels, corner
+    coordinates, scale bar and declination as text. About 1–2 s per sheet (the map image is
+    drawn with matplotlib at 200 dpi); about 1 MB.
     """
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from ._collar import MapFrame, MapNotes, bare_map_png, coordinate_table, corner_text
+    from ._layers import check_layers
+    from .grid import check_formats, declination, layer_points, make_grid
 
     p = check_output(path, overwrite=overwrite, suffixes=(".pdf",))
     if not isinstance(sheet, Mapping):
@@ -218,7 +215,23 @@ def assignment_sheet_pdf(
     values = {k: _value(k, sheet.get(k)) for k in SHEET_FIELDS}
     extra = {str(k): _value(str(k), v) for k, v in sheet.items() if k not in SHEET_FIELDS}
     seg_id = values["segment"] if values["segment"] != "—" else "segment"
-    png = segment_map_png(terrain, segment, title=f"Assignment {number}: {seg_id}", pmap=pmap, layers=layers, dpi=150)
+    checked = check_layers(layers) if layers else []
+    if pmap is not None:
+        pmap.check_on(terrain)
+    map_w_mm, map_h_mm = 168.0, 100.0
+    extent, scale = sheet_extent(terrain, segment, map_w_mm, map_h_mm)
+    cx, cy = (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2
+    clon, clat = terrain.to_lonlat_xy(cx, cy)
+    view = terrain.crop((float(clon), float(clat)), 0.75 * max(extent[2] - extent[0], extent[3] - extent[1]))
+    fmts = check_formats(formats, float(clon), float(clat))
+    png = bare_map_png(
+        view, extent, round(map_w_mm / 25.4 * 200), round(map_h_mm / 25.4 * 200),
+        pmap=pmap, layers=checked, decorate=lambda ax, t: _draw_segment(ax, t, segment),
+    )
+    step_target = max(3, round(map_w_mm / 22))  # grid lines about 2 cm apart or more
+    grid_objs = [make_grid(extent, terrain.crs, g, target=step_target) for g in grids]
+    dec = declination(float(clon), float(clat), when, grid=grids[0] if grids else "utm")
+    points = layer_points(checked)
 
     regular, bold = _fonts()
     small = ParagraphStyle("s", fontName=regular, fontSize=9, leading=11)
@@ -243,20 +256,26 @@ def assignment_sheet_pdf(
             ]
         )
     )
-    from reportlab.lib.utils import ImageReader
-
-    iw, ih = ImageReader(io.BytesIO(png)).getSize()
-    width = 180 * mm
-    height = min(width * ih / iw, 135 * mm)
+    tiny = ParagraphStyle("t", fontName=regular, fontSize=6.5, leading=8, textColor=colors.HexColor("#333333"))
+    corners = corner_text(terrain.crs, extent)
+    grid_note = "; ".join(f"{'blue' if k == 0 else 'red dashed'} grid {g.step / 1000:g} km, {g.zone_text()}"
+                          for k, g in enumerate(grid_objs))
     story = [
         para(f"Assignment {number}   Team: {values['team']}", head),
         para(f"Assignment list (ICS 204 style) · {values['incident']} · period {values['period']}", sub),
-        Spacer(1, 3 * mm),
+        Spacer(1, 2 * mm),
         table,
-        Spacer(1, 3 * mm),
-        Image(io.BytesIO(png), width=height * iw / ih, height=height),
-        para("Made by carpathia. Check the map against the ground; report clues with time and position.", sub),
+        Spacer(1, 1 * mm),
+        para(f"Segment {seg_id} (blue outline) · scale 1:{scale:,}".replace(",", " ") + f" · {grid_note}", tiny),
+        MapFrame(png, extent, grid_objs, map_w_mm * mm, map_h_mm * mm, font=regular, bold=bold, pad=16),
+        para("   ".join(f"{k} corner {v}" for k, v in corners), tiny),
+        MapNotes(180 * mm, (extent[2] - extent[0]) / (map_w_mm * mm), scale, dec, font=regular),
     ]
+    if points:
+        story += [Spacer(1, 1 * mm), coordinate_table(points, fmts, font=regular, bold=bold, width=180 * mm)]
+    story.append(
+        para("Made by carpathia. Check the map against the ground; report clues with time and position.", sub)
+    )
     if getattr(terrain, "accuracy_note", None) and terrain.accuracy_note():
         story.append(para(terrain.accuracy_note(), sub))
     with atomic_output(p, overwrite=overwrite) as tmp:
