@@ -163,3 +163,26 @@ def test_a_fix_after_the_planning_time_or_off_the_grid_is_refused(terrain, incid
         report_likelihood(rep.with_(lon=-70.0), terrain)
     with pytest.raises(InputError, match="accuracy"):
         report_likelihood(rep.with_(accuracy_m=None), terrain)
+
+
+def test_an_unverified_report_is_a_weighted_scenario(terrain, incident):
+    """Mattson-style: w x (map from the report) + (1 - w) x (map from the IPP); w from the status."""
+    from carpathia.errors import InputError
+    from carpathia.probability.reports import VERIFICATION_WEIGHT, report_model
+
+    at = FIX + timedelta(hours=2)
+    inc = incident.at(at)
+    rep = LocationReport(IPP[0] + 0.02, IPP[1] + 0.01, FIX, source="relative", accuracy_m=300)
+    from_report = report_map(rep, incident, terrain, at=at)
+    from_ipp = get_model("travel_time")(inc, terrain)
+    blended = report_model(inc, terrain, report=rep.to_dict())  # unverified: 0.5
+    assert blended.meta["weight"] == VERIFICATION_WEIGHT["unverified"] == 0.5
+    expected = 0.5 * from_report.cells + 0.5 * from_ipp.cells
+    assert np.abs(blended.cells - expected).max() < 1e-12
+    confirmed = report_model(inc, terrain, report=rep.with_(verification="confirmed").to_dict())
+    assert np.abs(confirmed.cells - from_report.cells).max() < 1e-12
+    light = report_model(inc, terrain, report=rep.to_dict(), weight=0.2)
+    near_fix = _within(terrain, rep.lon, rep.lat, 1000)
+    assert light.cells[near_fix].sum() < blended.cells[near_fix].sum() < confirmed.cells[near_fix].sum()
+    with pytest.raises(InputError, match="refuted"):
+        report_model(inc, terrain, report=rep.with_(verification="refuted").to_dict())

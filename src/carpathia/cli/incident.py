@@ -140,6 +140,9 @@ def map_cmd(
     report: int = typer.Option(
         None, "--report", help="Grow the map from this location report's spread (carpathia incident reports)."
     ),
+    weight: float = typer.Option(
+        None, "--weight", help="With --report: its scenario weight against the IPP map, 0-1 (default by status)."
+    ),
     incident: str = INC_OPT,
     db: Path = DB_OPT,
     user: str = USER_OPT,
@@ -147,7 +150,7 @@ def map_cmd(
     """Run a probability model and store it as a new map version."""
     with _ws(db, user) as ws:
         if report is not None:
-            v = ws.map_from_report(report, incident, at=at, model=model)
+            v = ws.map_from_report(report, incident, at=at, model=model, weight=weight)
         else:
             v = ws.run_map(incident, model=model, at=at)
     src = f" from report {report}" if report is not None else ""

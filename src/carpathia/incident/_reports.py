@@ -156,11 +156,20 @@ class ReportsMixin:
         return [report_from_row(r) for r in rows]
 
     def map_from_report(
-        self, report_id: int, incident: str | int | None = None, *, at=None, model: str = "travel_time", **kwargs: Any
+        self,
+        report_id: int,
+        incident: str | int | None = None,
+        *,
+        at=None,
+        model: str = "travel_time",
+        weight: float | None = None,
+        **kwargs: Any,
     ) -> dict[str, Any]:
         """A new map version grown from a report's spread over the hours since its fix
         (:func:`carpathia.probability.reports.report_map`), recorded as the ``report`` model so
-        replay rebuilds it; its meta names the report. A refuted report is refused."""
+        replay rebuilds it; its meta names the report. ``weight`` is the report's scenario weight
+        against the map from the IPP (default by its verification: confirmed 1, plausible 0.8,
+        unverified 0.5). A refuted report is refused."""
         iid = self.incident_id(incident)  # type: ignore[attr-defined]
         row = self.store.one("SELECT * FROM reports WHERE id = ? AND incident_id = ?", (int(report_id), iid))  # type: ignore[attr-defined]
         if row is None:
@@ -171,4 +180,6 @@ class ReportsMixin:
         rep.pop("raw", None)
         rep.pop("extra", None)
         rep["id"] = int(report_id)
+        if weight is not None:
+            kwargs["weight"] = float(weight)
         return self.run_map(iid, model="report", at=at, report=rep, base=model, **kwargs)  # type: ignore[attr-defined]

@@ -32,11 +32,21 @@ from carpathia.location import LocationReport
 from .models import FLAT_OFFTRAIL_SPEED_MS, _annulus_mass, _profile, get_model, register_model, scaled_distribution
 from .probmap import ProbabilityMap
 
-__all__ = ["MAX_START_POINTS", "SECTOR_INSIDE", "report_likelihood", "report_map", "report_model"]
+__all__ = [
+    "MAX_START_POINTS",
+    "SECTOR_INSIDE",
+    "VERIFICATION_WEIGHT",
+    "report_likelihood",
+    "report_map",
+    "report_model",
+]
 
 #: Share of a cell sector's likelihood inside its wedge; the rest is spread over the full disc of
 #: its range (back lobes, reflections, a neighbouring sector's overlap).
 SECTOR_INSIDE = 0.95
+#: Scenario weight of a report by its verification status, when the planner gives none: the map is
+#: ``w`` x (grown from the report) + (1 - w) x (the model from the IPP), Mattson-style.
+VERIFICATION_WEIGHT = {"confirmed": 1.0, "plausible": 0.8, "unverified": 0.5, "refuted": 0.0}
 #: Most start points of a mixture map grown from a spread (each costs one run of the model).
 MAX_START_POINTS = 16
 #: Sub-samples per cell side for the ellipse and the wedge (partial cells at the edges).
@@ -271,13 +281,19 @@ def report_model(
     *,
     report: dict | None = None,
     base: str = "travel_time",
+    weight: float | None = None,
     categories: Sequence = (),
     multipliers: Mapping[float, float] | None = None,
     hours: float | None = None,
 ) -> ProbabilityMap:
     """The registered model ``report``: :func:`report_map` of ``report`` (a
     :meth:`LocationReport.to_dict`, so a workspace can record it and replay the map) at the
-    incident's planning time (``last_seen`` + ``hours_missing``)."""
+    incident's planning time (``last_seen`` + ``hours_missing``).
+
+    ``weight`` (0-1] is the report's scenario weight: the map is ``weight`` x the map grown from
+    the report + (1 - weight) x the ``base`` model from the IPP (two scenarios, Mattson-style).
+    Default :data:`VERIFICATION_WEIGHT` of the report's status (confirmed 1, plausible 0.8,
+    unverified 0.5)."""
     from datetime import timedelta
 
     if report is None:
@@ -288,9 +304,20 @@ def report_model(
     if incident.last_seen is None or incident.hours_missing is None:
         raise InputError("the report model needs the incident's planning time (last seen and hours missing)")
     at = incident.last_seen + timedelta(hours=float(incident.hours_missing))
+    w = VERIFICATION_WEIGHT[rep.verification] if weight is None else float(weight)
+    if not 0 < w <= 1:
+        raise InputError(f"a report's scenario weight must be in (0, 1], not {w:g} (a refuted report moves nothing)")
     pmap = report_map(rep, incident, terrain, at=at, model=base, categories=categories, multipliers=multipliers)
+    meta = pmap.meta
+    if w < 1:
+        kw = {"multipliers": multipliers} if multipliers else {}
+        ipp_map = get_model(base)(incident, terrain, categories=categories, **kw)
+        pmap = pmap.blend([ipp_map], [w, 1 - w])
+        meta["scenarios"] = [["report", w], ["ipp", 1 - w]]
+    meta["weight"] = w
     if "id" in report:
-        pmap.meta["report"]["id"] = report["id"]
+        meta["report"]["id"] = report["id"]
+    pmap.meta = meta
     return pmap
 
 
