@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 from pathlib import Path
 
 import typer
@@ -70,6 +71,11 @@ def serve_cmd(
         console.print(f"LAN mode: token {secret}  (give it to the team; it is not shown again)")
     elif secret is not None:
         console.print("LAN mode: clients must log in with the token given by --token")
+    if token_file is None and any(a == "--token" or a.startswith("--token=") for a in sys.argv):
+        console.print(
+            "note: a --token on the command line is visible to every user of this machine (ps); "
+            "prefer $CARPATHIA_TOKEN or --token-file"
+        )
     if secret is not None and not tls:
         console.print("plain HTTP: the secret and pages cross the LAN unencrypted (see --ssl-certfile/--ssl-keyfile)")
     console.print("stop with Ctrl-C")
