@@ -88,3 +88,18 @@ def test_every_position_option_goes_through_the_one_parser():
     assert parse_latlon("35T KP 99773 10638", "--at") == pytest.approx((24.32, 47.917778), abs=2e-5)
     assert parse_latlon("47.93,23.89") == (23.89, 47.93)
     assert parse_latlon(None) is None
+
+
+def test_outputs_follow_carpathia_coords(monkeypatch):
+    from carpathia.cli._common import show_position
+    from carpathia.errors import InputError
+
+    lat, lon = (float(v) for v in DECIMAL.split(","))
+    monkeypatch.setenv("CARPATHIA_COORDS", "mgrs")
+    assert show_position(lat, lon).replace(" ", "") == _references()["mgrs"]
+    monkeypatch.setenv("CARPATHIA_COORDS", "stereo70")
+    assert show_position(lat, lon) == _references()["stereo70"]
+    assert show_position(44.27, -71.30) == "44.27000, -71.30000"  # Stereo 70 is Romania's: degrees elsewhere
+    monkeypatch.setenv("CARPATHIA_COORDS", "w3w")
+    with pytest.raises(InputError, match="CARPATHIA_COORDS"):
+        show_position(lat, lon)

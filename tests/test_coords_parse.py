@@ -319,6 +319,8 @@ def test_formatter_outputs():
     assert parse_position(format_position(3.0, 35.0, "utm")).lat == pytest.approx(35.0, abs=1e-5)
     with pytest.raises(InputError, match="unknown coordinate format"):
         format_position(LON, LAT, "w3w")
+    with pytest.raises(InputError, match="outside Romania"):
+        format_position(-71.3, 44.27, "stereo70")
 
 
 def test_seconds_carry_into_minutes():

@@ -874,6 +874,10 @@ def format_position(lon: float, lat: float, fmt: str = "decimal", *, precision: 
         head = f"{head[:-2]} {head[-2:]}"
         return f"{head} {digits[:k]} {digits[k:]}".strip()
     if fmt == "stereo70":
+        aou = _crs_info("EPSG:3844").area_of_use
+        inside = aou is None or (aou.west - 0.5 <= lon <= aou.east + 0.5 and aou.south - 0.5 <= lat <= aou.north + 0.5)
+        if not inside:
+            raise InputError(f"{lat:g},{lon:g} is outside Romania, where Stereo 70 is defined; use another format")
         x, y = _transformer("EPSG:4326", "EPSG:3844").transform(lat, lon)
         d = 0 if precision is None else precision
         return f"Stereo70 X={x:.{d}f} Y={y:.{d}f}"

@@ -74,6 +74,22 @@ def parse_position_opt(text: str | None, what: str):
     return parse_position(str(text), what=what)
 
 
+def show_position(lat: float, lon: float) -> str:
+    """A position for the terminal in the format ``$CARPATHIA_COORDS`` names (decimal, dms, ddm,
+    utm, mgrs, stereo70; default decimal), so a team reads every command's output in its grid."""
+    import os
+
+    from carpathia.coords import FORMATS, format_position
+
+    fmt = os.environ.get("CARPATHIA_COORDS", "decimal").strip().lower() or "decimal"
+    if fmt not in FORMATS:
+        raise InputError(f"CARPATHIA_COORDS={fmt!r}: choose one of {', '.join(FORMATS)}")
+    try:
+        return format_position(lon, lat, fmt)
+    except InputError:  # outside UTM's latitudes: degrees instead
+        return format_position(lon, lat, "decimal")
+
+
 def looks_like_path(text: str) -> bool:
     return any(c in text for c in "/\\") or Path(text).suffix != ""
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._common import OVERWRITE_OPT, parse_latlon, plain, print_json
+from ._common import OVERWRITE_OPT, parse_latlon, plain, print_json, show_position
 from ._common import plain_console as console  # names come from the workspace: printed as text, never markup
 
 app = typer.Typer(
@@ -122,7 +122,7 @@ def show_cmd(incident: str = INC_OPT, db: Path = DB_OPT, as_json: bool = JSON_OP
         print_json(out)
         return
     console.print(
-        f"{out['name']} ({out['category']}, {out['status']}): IPP {inc.ipp_lat:.5f},{inc.ipp_lon:.5f}, "
+        f"{out['name']} ({out['category']}, {out['status']}): IPP {show_position(inc.ipp_lat, inc.ipp_lon)}, "
         f"last seen {out['last_seen']}, terrain {out['region']}"
     )
     console.print(f"teams: {', '.join(t['name'] + ' (' + t['resource_key'] + ')' for t in out['teams']) or 'none'}")

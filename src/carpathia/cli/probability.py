@@ -11,7 +11,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from carpathia.errors import InputError, OutputExistsError
 
-from ._common import OVERWRITE_OPT, console, load_terrain, looks_like_path, parse_latlon, parse_numbers, print_json
+from ._common import (
+    OVERWRITE_OPT,
+    console,
+    load_terrain,
+    looks_like_path,
+    parse_latlon,
+    parse_numbers,
+    print_json,
+    show_position,
+)
 
 MULT_HELP = "Calibration: four factors on Koester's 25/50/75/95 % distances, e.g. 1.1,1.3,1.5,1.6."
 
@@ -115,7 +124,7 @@ def _print_map_summary(pmap) -> None:
     top = pmap.top_cells(1)
     if top:
         c = top[0]
-        console.print(f"  most probable cell: {c['lat']:.5f},{c['lon']:.5f} (p = {c['probability']:.2e})")
+        console.print(f"  most probable cell: {show_position(c['lat'], c['lon'])} (p = {c['probability']:.2e})")
 
 
 def evaluate_cmd(

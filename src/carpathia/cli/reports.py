@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._common import parse_position_opt, plain, print_json
+from ._common import parse_position_opt, plain, print_json, show_position
 from ._common import plain_console as console
 from .incident import DB_OPT, INC_OPT, JSON_OPT, USER_OPT, _ws
 
@@ -106,7 +106,8 @@ def report_add_cmd(
         return
     for rid, r in zip(ids, reports, strict=True):
         warn = f"; warning: {r.extra['warning']}" if r.extra.get("warning") else ""
-        console.print(f"report {rid} recorded: {r.source} at {r.lat:.5f},{r.lon:.5f} ({r.time.isoformat()}){warn}")
+        where = show_position(r.lat, r.lon)
+        console.print(f"report {rid} recorded: {r.source} at {where} ({r.time.isoformat()}){warn}")
 
 
 @report_app.command("verify")
@@ -125,7 +126,9 @@ def report_verify_cmd(
 
 
 def reports_cmd(
-    coords: str = typer.Option("decimal", "--coords", help="Show positions as decimal, dms, ddm, utm, mgrs, stereo70."),
+    coords: str = typer.Option(
+        None, "--coords", help="Show positions as decimal, dms, ddm, utm, mgrs, stereo70 (default $CARPATHIA_COORDS)."
+    ),
     incident: str = INC_OPT,
     db: Path = DB_OPT,
     as_json: bool = JSON_OPT,
@@ -136,13 +139,14 @@ def reports_cmd(
     from carpathia.coords import FORMATS, format_position
     from carpathia.errors import InputError
 
-    if coords not in FORMATS:
+    if coords is not None and coords not in FORMATS:
         raise InputError(f"--coords {coords!r}: choose one of {', '.join(FORMATS)}")
     with _ws(db) as ws:
         rows = ws.reports(incident)
     now = dt.datetime.now(dt.UTC)
     for r in rows:
-        r["position"] = format_position(r["lon"], r["lat"], coords)
+        pos = show_position(r["lat"], r["lon"]) if coords is None else None
+        r["position"] = pos or format_position(r["lon"], r["lat"], coords)
         r["age_h"] = round((now - dt.datetime.fromisoformat(r["time"])).total_seconds() / 3600, 2)
     if as_json:
         print_json(rows)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._common import OVERWRITE_OPT, console, load_terrain, parse_latlon, print_json
+from ._common import OVERWRITE_OPT, console, load_terrain, parse_latlon, print_json, show_position
 
 _SHOWN = 10  # landing zones listed in the text output (--json lists all)
 
@@ -66,7 +66,7 @@ def rescue_cmd(
 def _print_options(opts) -> None:
     lz = opts.landing
     console.print(
-        f"[bold]rescue options[/bold] at {opts.lat:.5f},{opts.lon:.5f} ({opts.elevation_m:.0f} m) on "
+        f"[bold]rescue options[/bold] at {show_position(opts.lat, opts.lon)} ({opts.elevation_m:.0f} m) on "
         f"{opts.terrain_name} ({opts.resolution_m:g} m cells)"
     )
     console.print(f"  helicopter       {lz.verdict}")
@@ -74,7 +74,7 @@ def _print_options(opts) -> None:
         console.print(f"  landing zones within {lz.radius_m / 1000:g} km, nearest first ({len(lz.zones)}):")
         for i, z in enumerate(lz.zones[:_SHOWN], 1):
             console.print(
-                f"    {i:>2}. {z.distance_m:>6.0f} m at {z.bearing_deg:>3.0f}°  {z.lat:.5f},{z.lon:.5f}  "
+                f"    {i:>2}. {z.distance_m:>6.0f} m at {z.bearing_deg:>3.0f}°  {show_position(z.lat, z.lon)}  "
                 f"slope {z.slope_deg:4.1f}° (max {z.max_slope_deg:.1f}°)  {z.area_m2:>9,.0f} m²  "
                 f"{z.elevation_m:>5.0f} m  {z.position}"
             )
