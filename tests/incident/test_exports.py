@@ -127,3 +127,26 @@ def test_sheet_and_briefing_map_carry_the_grid_and_the_coordinate_box(debriefed)
     with pytest.raises(InputError, match="coordinate formats"):
         export_incident(ws, None, "png", d / "bad.png", coords="what3words")
     assert not (d / "bad.png").exists() and not (d / "s70.png").exists()
+
+
+def test_cli_prints_the_incident_at_1_to_25000_on_a3_as_a_geospatial_pdf(debriefed):
+    """Issue 17 item 2 through the command line: one georeferenced PDF at the scale asked."""
+    import re
+
+    from ..conftest import run_cli, tool
+
+    ws, d, _ = debriefed
+    out = d / "ops-25k.pdf"
+    res = run_cli(
+        "incident", "export", "--db", str(ws.store.path), "--format", "pdf", "--scale", "25000", "--paper", "A3",
+        "--out", str(out),
+    )
+    assert res.returncode == 0, res.stderr
+    info = subprocess.run([tool("gdalinfo"), str(out)], capture_output=True, text=True, check=True).stdout
+    assert "UTM zone 19N" in info and "Origin =" in info
+    px = float(re.search(r"Pixel Size = \(([\d.]+),", info).group(1))
+    assert px / (0.0254 / 150) == pytest.approx(25000, rel=0.005)
+    bad = run_cli("incident", "export", "--db", str(ws.store.path), "--format", "pdf", "--scale", "25000",
+                  "--paper", "B5", "--out", str(d / "b5.pdf"))
+    assert bad.returncode == 2 and "paper must be one of A4, A3" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (d / "b5.pdf").exists()

@@ -415,7 +415,9 @@ def verify_cmd(db: Path = DB_OPT, as_json: bool = JSON_OPT) -> None:
 @app.command("export")
 def export_cmd(
     fmt: str = typer.Option(..., "--format", help="geojson, kml, gpx, gpkg, geotiff, pdf or png."),
-    out: Path = typer.Option(..., "--out", help="Output file (pdf: a folder, one sheet per assignment)."),
+    out: Path = typer.Option(
+        ..., "--out", help="Output file (pdf: a folder, one sheet per assignment; with --scale one .pdf)."
+    ),
     assignment: int = typer.Option(None, "--assignment", help="pdf: only this assignment's sheet, --out FILE.pdf."),
     coords: str = typer.Option(
         None,
@@ -426,6 +428,10 @@ def export_cmd(
     grid: str = typer.Option(
         "utm", "--grid", help="pdf, png: labelled grids, 'utm' (with MGRS squares) or 'utm,stereo70'."
     ),
+    scale: int = typer.Option(
+        None, "--scale", help="pdf: print the area at exactly 1:SCALE (25000, 50000) into one tiled, georeferenced PDF."
+    ),
+    paper: str = typer.Option("A4", "--paper", help="pdf --scale: paper size, A4 or A3."),
     incident: str = INC_OPT,
     db: Path = DB_OPT,
     overwrite: bool = OVERWRITE_OPT,
@@ -435,7 +441,8 @@ def export_cmd(
 
     with _ws(db) as ws:
         files = export_incident(
-            ws, incident, fmt, out, overwrite=overwrite, assignment=assignment, coords=coords, grids=grid
+            ws, incident, fmt, out, overwrite=overwrite, assignment=assignment, coords=coords, grids=grid,
+            scale=scale, paper=paper,
         )
     for f in files:
         console.print(f"wrote {f}")

@@ -441,6 +441,8 @@ def export_incident(
     assignment=None,
     coords=None,
     grids=("utm",),
+    scale: int | None = None,
+    paper: str = "A4",
 ) -> list[Path]:
     """Write the incident in ``fmt`` (:data:`EXPORT_FORMATS`) to ``path``; returns the files written.
 
@@ -454,6 +456,10 @@ def export_incident(
     and a coordinate box of the IPP, landing zones and clues in ``coords`` (formats of
     :data:`carpathia.coords.FORMATS`, a list or ``"utm,mgrs,dms"``; default UTM, MGRS and DDM,
     with Stereo 70 in Romania).
+
+    ``pdf`` with ``scale`` (25000, 50000 ...): ``path`` is one ``.pdf``, the incident's area
+    printed at exactly 1:``scale`` on ``paper`` (A4, A3), tiled over as many sheets as it needs,
+    georeferenced (:func:`carpathia.io.printmap.print_map`).
     """
     from carpathia.io.files import atomic_output, check_output
 
@@ -465,6 +471,17 @@ def export_incident(
     if fmt == "geotiff":
         return [ws.current_map(iid).to_geotiff(p, overwrite=overwrite)]
     grids = _check_grids(grids)
+    if fmt == "pdf" and scale is not None:
+        from carpathia.io.printmap import print_map
+
+        check_output(p, overwrite=overwrite, suffixes=(".pdf",))
+        name = ws.incident_row(iid)["name"]
+        return [
+            print_map(
+                p, terrain=ws.terrain(iid), pmap=ws.current_map(iid), layers=incident_layers(ws, iid), scale=scale,
+                paper=paper, grids=grids or ("utm",), formats=coords, title=name, overwrite=overwrite,
+            )
+        ]
     if fmt == "pdf":
         return _export_pdf(ws, iid, p, overwrite, assignment, coords=coords, grids=grids)
     suffix = {"geojson": (".geojson", ".json"), "kml": (".kml", ".kmz"), "gpx": (".gpx",), "gpkg": (".gpkg",)}
