@@ -135,6 +135,13 @@ MUTATIONS: tuple[Mutation, ...] = (
         ("tests/survival",),
     ),
     M(
+        "adams-prior-slope-10pct",
+        "survival.urgency: the Adams et al. prior's fitted slope b ×1.1",
+        "src/carpathia/survival/urgency.py",
+        (('        "b": 0.053509,', '        "b": 0.058860,'),),
+        ("tests/survival",),
+    ),
+    M(
         "wind-at-body-0.6",
         "survival.cold: wind at the body 2/3 → 0.6 of the 10 m wind",
         "src/carpathia/survival/cold.py",
