@@ -41,11 +41,13 @@ from carpathia.errors import DataFileError, FileNotFound, InputError
 __all__ = [
     "AML_METHODS",
     "ANDROID_CONFIDENCE",
+    "MOVE_SIGNIFICANCE",
     "SOURCES",
     "VERIFICATION",
     "W3C_CONFIDENCE",
     "CellSector",
     "LocationReport",
+    "direction_of_travel",
     "parse_aml",
     "read_aml_file",
     "report_area",
@@ -488,3 +490,32 @@ def report_area(report: LocationReport, *, n: int = 72) -> dict | None:
         return None
     pts = ring(report.lon, report.lat, [360.0 * i / n for i in range(n)], [report.accuracy_m] * n)
     return {"type": "Polygon", "coordinates": [[*pts, pts[0]]]}
+
+
+#: Two fixes show a move when they lie further apart than this many combined standard deviations.
+MOVE_SIGNIFICANCE = 2.0
+
+
+def direction_of_travel(reports, *, significance: float = MOVE_SIGNIFICANCE) -> tuple[float, float] | None:
+    """Bearing (degrees from true north) and speed (m/s) of a moving phone from its fixes.
+
+    Uses the earliest and the latest fix with a known accuracy (refuted reports and cell
+    sectors left out). The move counts only when the distance between them exceeds
+    ``significance`` times their combined standard deviation (two fixes of a phone lying still
+    differ by their noise); otherwise None.
+    """
+    from pyproj import Geod
+
+    fixes = sorted((r for r in reports if r.verification != "refuted" and r.sector is None and r.sigma_m is not None),
+                   key=lambda r: r.time)
+    if len(fixes) < 2:
+        return None
+    a, b = fixes[0], fixes[-1]
+    dt = (b.time - a.time).total_seconds()
+    if dt <= 0:
+        return None
+    az, _, dist = Geod(ellps="WGS84").inv(a.lon, a.lat, b.lon, b.lat)
+    noise = math.hypot(a.sigma_m, b.sigma_m)  # type: ignore[arg-type]
+    if dist <= significance * noise:
+        return None
+    return float(az) % 360.0, float(dist) / dt

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -191,3 +191,18 @@ def test_a_map_grown_from_a_report_is_a_replayable_version(workspace):
     ws.set_report_verification(rid, "refuted")
     with pytest.raises(InputError, match="refuted"):
         ws.map_from_report(rid)
+
+
+def test_two_moving_fixes_tilt_the_workspace_map(workspace):
+    from pyproj import Geod
+
+    ws = workspace
+    a = LocationReport(IPP[0], IPP[1], FIX, source="aml", accuracy_m=40, verification="plausible")
+    lon, lat, _ = Geod(ellps="WGS84").fwd(IPP[0], IPP[1], 0.0, 900.0)  # 900 m north in 40 min
+    ws.add_report(a)
+    rid = ws.add_report(a.with_(lon=float(lon), lat=float(lat), time=FIX + timedelta(minutes=40)))["report_id"]
+    v = ws.map_from_report(rid, at="2024-01-14T01:00+00:00")
+    run = json.loads(v["meta"])["run"]
+    heading = run["kwargs"]["heading_deg"]
+    assert min(heading, 360.0 - heading) == pytest.approx(0.0, abs=0.01)  # due north
+    assert ws.replay().ok

@@ -186,3 +186,41 @@ def test_an_unverified_report_is_a_weighted_scenario(terrain, incident):
     assert light.cells[near_fix].sum() < blended.cells[near_fix].sum() < confirmed.cells[near_fix].sum()
     with pytest.raises(InputError, match="refuted"):
         report_model(inc, terrain, report=rep.with_(verification="refuted").to_dict())
+
+
+def test_fixes_of_a_moving_phone_give_a_direction_that_tilts_the_map(terrain, incident):
+    from pyproj import Geod
+
+    from carpathia.location import direction_of_travel
+    from carpathia.probability.reports import DIRECTION_SHARE, report_model
+
+    geod = Geod(ellps="WGS84")
+    a = LocationReport(IPP[0], IPP[1], FIX, source="aml", accuracy_m=50, verification="confirmed")
+    lon_b, lat_b, _ = geod.fwd(IPP[0], IPP[1], 90.0, 1200.0)  # 1.2 km due east in an hour
+    b = a.with_(lon=float(lon_b), lat=float(lat_b), time=FIX + timedelta(hours=1))
+    bearing, speed = direction_of_travel([b, a])
+    assert bearing == pytest.approx(90.0, abs=0.01) and speed == pytest.approx(1200 / 3600, rel=1e-6)
+    # two fixes of a phone lying still differ by their noise only: no direction
+    lon_c, lat_c, _ = geod.fwd(IPP[0], IPP[1], 90.0, 100.0)
+    assert direction_of_travel([a, a.with_(lon=float(lon_c), lat=float(lat_c), time=FIX + timedelta(hours=1),
+                                           accuracy_m=150)]) is None
+    assert direction_of_travel([a]) is None
+    at = b.time + timedelta(hours=2)
+    inc = incident.at(at)
+    plain = report_model(inc, terrain, report=b.to_dict())
+    tilted = report_model(inc, terrain, report=b.to_dict(), heading_deg=bearing)
+    assert tilted.meta["heading_deg"] == bearing
+    assert tilted.cells.sum() + tilted.rest_of_world == pytest.approx(1.0)
+    h, w = terrain.shape
+    rr, cc = np.mgrid[0:h, 0:w]
+    clon, _ = terrain.to_lonlat(rr.ravel(), cc.ravel())
+    east = (np.asarray(clon).reshape(h, w) > b.lon)
+    assert tilted.cells[east].sum() > plain.cells[east].sum() + 0.1
+    # straight ahead against straight behind: the von Mises factors' ratio, whatever the normalisation
+    from scipy.special import i0
+
+    ok = plain.cells > 1e-12
+    ratio = tilted.cells[ok] / plain.cells[ok]
+    s_, k = DIRECTION_SHARE, 2.0
+    expected = ((1 - s_) + s_ * np.exp(k) / i0(k)) / ((1 - s_) + s_ * np.exp(-k) / i0(k))
+    assert ratio.max() / ratio.min() == pytest.approx(expected, rel=0.02)

@@ -163,23 +163,34 @@ class ReportsMixin:
         at=None,
         model: str = "travel_time",
         weight: float | None = None,
+        heading: bool = True,
         **kwargs: Any,
     ) -> dict[str, Any]:
         """A new map version grown from a report's spread over the hours since its fix
         (:func:`carpathia.probability.reports.report_map`), recorded as the ``report`` model so
         replay rebuilds it; its meta names the report. ``weight`` is the report's scenario weight
         against the map from the IPP (default by its verification: confirmed 1, plausible 0.8,
-        unverified 0.5). A refuted report is refused."""
+        unverified 0.5). With ``heading`` (default), the fixes up to this one that show the phone
+        moving (:func:`carpathia.location.direction_of_travel`) tilt the map towards that
+        direction. A refuted report is refused."""
         iid = self.incident_id(incident)  # type: ignore[attr-defined]
         row = self.store.one("SELECT * FROM reports WHERE id = ? AND incident_id = ?", (int(report_id), iid))  # type: ignore[attr-defined]
         if row is None:
             raise InputError(f"no report {report_id} in this incident (carpathia incident reports lists them)")
         if row["verification"] == "refuted":
             raise InputError(f"report {report_id} is refuted; set it plausible first if it should move the map")
-        rep = report_from_row(row).to_dict()
+        this = report_from_row(row)
+        rep = this.to_dict()
         rep.pop("raw", None)
         rep.pop("extra", None)
         rep["id"] = int(report_id)
         if weight is not None:
             kwargs["weight"] = float(weight)
+        if heading:
+            from carpathia.location import direction_of_travel
+
+            earlier = [r for r in self.report_objects(iid) if r.time <= this.time]
+            move = direction_of_travel(earlier)
+            if move is not None:
+                kwargs["heading_deg"] = round(move[0], 3)
         return self.run_map(iid, model="report", at=at, report=rep, base=model, **kwargs)  # type: ignore[attr-defined]

@@ -33,6 +33,8 @@ from .models import FLAT_OFFTRAIL_SPEED_MS, _annulus_mass, _profile, get_model, 
 from .probmap import ProbabilityMap
 
 __all__ = [
+    "DIRECTION_KAPPA",
+    "DIRECTION_SHARE",
     "MAX_START_POINTS",
     "SECTOR_INSIDE",
     "VERIFICATION_WEIGHT",
@@ -47,6 +49,11 @@ SECTOR_INSIDE = 0.95
 #: Scenario weight of a report by its verification status, when the planner gives none: the map is
 #: ``w`` x (grown from the report) + (1 - w) x (the model from the IPP), Mattson-style.
 VERIFICATION_WEIGHT = {"confirmed": 1.0, "plausible": 0.8, "unverified": 0.5, "refuted": 0.0}
+#: Share of a moving subject's displacement that keeps the phone's direction of travel: the
+#: direction-travelling share of Hashimoto et al.'s (2022) best-fit hiker profile (55.9 %).
+DIRECTION_SHARE = 0.559
+#: Concentration (von Mises kappa) of the kept direction: a circular standard deviation of ~49 deg.
+DIRECTION_KAPPA = 2.0
 #: Most start points of a mixture map grown from a spread (each costs one run of the model).
 MAX_START_POINTS = 16
 #: Sub-samples per cell side for the ellipse and the wedge (partial cells at the edges).
@@ -282,6 +289,7 @@ def report_model(
     report: dict | None = None,
     base: str = "travel_time",
     weight: float | None = None,
+    heading_deg: float | None = None,
     categories: Sequence = (),
     multipliers: Mapping[float, float] | None = None,
     hours: float | None = None,
@@ -293,7 +301,9 @@ def report_model(
     ``weight`` (0-1] is the report's scenario weight: the map is ``weight`` x the map grown from
     the report + (1 - weight) x the ``base`` model from the IPP (two scenarios, Mattson-style).
     Default :data:`VERIFICATION_WEIGHT` of the report's status (confirmed 1, plausible 0.8,
-    unverified 0.5)."""
+    unverified 0.5). ``heading_deg``, the phone's direction of travel from several fixes
+    (:func:`carpathia.location.direction_of_travel`), tilts the grown map that way
+    (:func:`with_heading`)."""
     from datetime import timedelta
 
     if report is None:
@@ -304,10 +314,14 @@ def report_model(
     if incident.last_seen is None or incident.hours_missing is None:
         raise InputError("the report model needs the incident's planning time (last seen and hours missing)")
     at = incident.last_seen + timedelta(hours=float(incident.hours_missing))
+    if heading_deg is not None:
+        pre = report_map(rep, incident, terrain, at=at, model=base, categories=categories, multipliers=multipliers)
+        pmap = with_heading(pre, terrain, rep.lon, rep.lat, float(heading_deg))
     w = VERIFICATION_WEIGHT[rep.verification] if weight is None else float(weight)
     if not 0 < w <= 1:
         raise InputError(f"a report's scenario weight must be in (0, 1], not {w:g} (a refuted report moves nothing)")
-    pmap = report_map(rep, incident, terrain, at=at, model=base, categories=categories, multipliers=multipliers)
+    if heading_deg is None:
+        pmap = report_map(rep, incident, terrain, at=at, model=base, categories=categories, multipliers=multipliers)
     meta = pmap.meta
     if w < 1:
         kw = {"multipliers": multipliers} if multipliers else {}
@@ -322,3 +336,28 @@ def report_model(
 
 
 register_model("report", report_model)
+
+
+def with_heading(pmap: ProbabilityMap, terrain, lon: float, lat: float, heading_deg: float) -> ProbabilityMap:
+    """The map tilted towards a direction of travel from (lon, lat): each cell's probability times
+    ``(1 - s) + s * 2 pi * vonMises(bearing; heading, kappa)`` (s = :data:`DIRECTION_SHARE`,
+    kappa = :data:`DIRECTION_KAPPA`; the factor averages 1 over the circle), renormalised so the
+    grid keeps its mass and the rest of the world is unchanged."""
+    from pyproj import Geod
+    from scipy.special import i0
+
+    h, w = terrain.shape
+    rr, cc = np.mgrid[0:h, 0:w]
+    clon, clat = terrain.to_lonlat(rr.ravel(), cc.ravel())
+    az, _, dist = Geod(ellps="WGS84").inv(np.full(clon.shape, lon), np.full(clat.shape, lat), clon, clat)
+    theta = np.radians(np.asarray(az) - heading_deg).reshape(h, w)
+    vm = np.exp(DIRECTION_KAPPA * np.cos(theta)) / i0(DIRECTION_KAPPA)  # 2 pi x the von Mises density
+    factor = (1 - DIRECTION_SHARE) + DIRECTION_SHARE * vm
+    factor[np.asarray(dist).reshape(h, w) < terrain.resolution / 2] = 1.0  # the fix's own cell has no bearing
+    cells = pmap.cells * factor
+    total = float(cells.sum())
+    if total <= 0:
+        return pmap
+    out = ProbabilityMap.from_weights(cells, terrain, rest_of_world=pmap.rest_of_world, meta=dict(pmap.meta))
+    out.meta["heading_deg"] = float(heading_deg)
+    return out
