@@ -75,7 +75,7 @@ def test_pdf_sheets_and_briefing_png(debriefed):  # ~11 s: seconds, so in the de
 
 def test_export_refusals(debriefed):
     ws, d, _ = debriefed
-    assert set(EXPORT_FORMATS) == {"geojson", "kml", "gpx", "gpkg", "geotiff", "pdf", "png"}
+    assert set(EXPORT_FORMATS) == {"geojson", "kml", "gpx", "gpkg", "geotiff", "pdf", "png", "mbtiles"}
     (d / "exists.geojson").write_text("{}")
     with pytest.raises(OutputExistsError):
         ws.export("geojson", d / "exists.geojson")
@@ -150,3 +150,24 @@ def test_cli_prints_the_incident_at_1_to_25000_on_a3_as_a_geospatial_pdf(debrief
                   "--paper", "B5", "--out", str(d / "b5.pdf"))
     assert bad.returncode == 2 and "paper must be one of A4, A3" in bad.stderr and "Traceback" not in bad.stderr
     assert not (d / "b5.pdf").exists()
+
+
+def test_mbtiles_export_for_phones(debriefed):
+    """Issue 17 item 3: the incident as MBTiles over a zoom range, opened by GDAL."""
+    import sqlite3
+
+    from carpathia.incident.report import export_incident
+
+    from ..conftest import tool
+
+    ws, d, _ = debriefed
+    (path,) = export_incident(ws, None, "mbtiles", d / "i.mbtiles", zoom="12-14")
+    con = sqlite3.connect(path)
+    assert [r[0] for r in con.execute("SELECT DISTINCT zoom_level FROM tiles ORDER BY 1")] == [12, 13, 14]
+    assert dict(con.execute("SELECT name, value FROM metadata"))["name"] == "Lost hiker"
+    con.close()
+    info = subprocess.run([tool("gdalinfo"), str(path)], capture_output=True, text=True, check=True).stdout
+    assert "Pseudo-Mercator" in info and "Origin =" in info
+    with pytest.raises(InputError, match="zoom"):
+        export_incident(ws, None, "mbtiles", d / "bad.mbtiles", zoom="16-12")
+    assert not (d / "bad.mbtiles").exists()

@@ -414,7 +414,7 @@ def verify_cmd(db: Path = DB_OPT, as_json: bool = JSON_OPT) -> None:
 
 @app.command("export")
 def export_cmd(
-    fmt: str = typer.Option(..., "--format", help="geojson, kml, gpx, gpkg, geotiff, pdf or png."),
+    fmt: str = typer.Option(..., "--format", help="geojson, kml, gpx, gpkg, geotiff, pdf, png or mbtiles."),
     out: Path = typer.Option(
         ..., "--out", help="Output file (pdf: a folder, one sheet per assignment; with --scale one .pdf)."
     ),
@@ -432,6 +432,7 @@ def export_cmd(
         None, "--scale", help="pdf: print the area at exactly 1:SCALE (25000, 50000) into one tiled, georeferenced PDF."
     ),
     paper: str = typer.Option("A4", "--paper", help="pdf --scale: paper size, A4 or A3."),
+    zoom: str = typer.Option("10-15", "--zoom", help="mbtiles: zoom range, e.g. 10-15 (15: about 3 m per pixel)."),
     incident: str = INC_OPT,
     db: Path = DB_OPT,
     overwrite: bool = OVERWRITE_OPT,
@@ -442,7 +443,7 @@ def export_cmd(
     with _ws(db) as ws:
         files = export_incident(
             ws, incident, fmt, out, overwrite=overwrite, assignment=assignment, coords=coords, grids=grid,
-            scale=scale, paper=paper,
+            scale=scale, paper=paper, zoom=zoom,
         )
     for f in files:
         console.print(f"wrote {f}")

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["EXPORT_FORMATS", "IncidentStatus", "ReplayReport", "export_incident", "incident_layers"]
 
 #: Formats of ``carpathia incident export``.
-EXPORT_FORMATS = ("geojson", "kml", "gpx", "gpkg", "geotiff", "pdf", "png")
+EXPORT_FORMATS = ("geojson", "kml", "gpx", "gpkg", "geotiff", "pdf", "png", "mbtiles")
 
 
 # ---------------------------------------------------------------------- status
@@ -443,6 +443,7 @@ def export_incident(
     grids=("utm",),
     scale: int | None = None,
     paper: str = "A4",
+    zoom="10-15",
 ) -> list[Path]:
     """Write the incident in ``fmt`` (:data:`EXPORT_FORMATS`) to ``path``; returns the files written.
 
@@ -459,7 +460,9 @@ def export_incident(
 
     ``pdf`` with ``scale`` (25000, 50000 ...): ``path`` is one ``.pdf``, the incident's area
     printed at exactly 1:``scale`` on ``paper`` (A4, A3), tiled over as many sheets as it needs,
-    georeferenced (:func:`carpathia.io.printmap.print_map`).
+    georeferenced (:func:`carpathia.io.printmap.print_map`). ``mbtiles``: the map with the POA,
+    segments, assignments, tracks, clues and LZs as offline tiles for phones over the ``zoom``
+    range (``"10-15"``; :func:`carpathia.io.mbtiles.write_mbtiles`).
     """
     from carpathia.io.files import atomic_output, check_output
 
@@ -480,6 +483,16 @@ def export_incident(
             print_map(
                 p, terrain=ws.terrain(iid), pmap=ws.current_map(iid), layers=incident_layers(ws, iid), scale=scale,
                 paper=paper, grids=grids or ("utm",), formats=coords, title=name, overwrite=overwrite,
+            )
+        ]
+    if fmt == "mbtiles":
+        from carpathia.io.mbtiles import write_mbtiles
+
+        check_output(p, overwrite=overwrite, suffixes=(".mbtiles",))
+        return [
+            write_mbtiles(
+                p, terrain=ws.terrain(iid), pmap=ws.current_map(iid), layers=incident_layers(ws, iid), zoom=zoom,
+                name=ws.incident_row(iid)["name"], overwrite=overwrite,
             )
         ]
     if fmt == "pdf":

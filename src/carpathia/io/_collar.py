@@ -36,12 +36,21 @@ _GRID_COLOURS = ("#0d47a1", "#8e1b1b")
 
 
 def bare_map_png(
-    terrain, extent, width_px: int, height_px: int, *, pmap=None, layers=None, decorate=None, dpi: int = 200
+    terrain,
+    extent,
+    width_px: int,
+    height_px: int,
+    *,
+    pmap=None,
+    layers=None,
+    decorate=None,
+    dpi: int = 200,
+    transparent: bool = False,
 ) -> bytes:
     """PNG of the map alone (no axes, no margins) covering ``extent`` (left, bottom, right, top
     in the terrain's CRS) exactly, ``width_px`` × ``height_px``: relief, water, vector context,
     the POA and the incident's (checked) layers, then ``decorate(ax, terrain)``. Outside the
-    terrain: light grey."""
+    terrain: light grey, or transparent with ``transparent``."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -67,7 +76,10 @@ def bare_map_png(
         ax.set_xlim(left, right)
         ax.set_ylim(bottom, top)
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi)
+        if transparent:
+            ax.set_facecolor("none")
+            fig.patch.set_alpha(0.0)
+        fig.savefig(buf, format="png", dpi=dpi, transparent=transparent)
     finally:
         plt.close(fig)
     return buf.getvalue()

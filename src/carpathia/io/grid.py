@@ -29,7 +29,7 @@ from datetime import date, datetime
 import numpy as np
 from pyproj import CRS, Proj, Transformer
 
-from carpathia.coords import FORMATS, _utm_zone, format_position
+from carpathia.coords import FORMATS, format_position
 from carpathia.errors import InputError
 
 __all__ = [
@@ -56,7 +56,8 @@ def grid_crs(kind: str, lon: float, lat: float) -> CRS:
     """The CRS of a ``kind`` grid (:data:`GRID_KINDS`) at (lon, lat): the UTM zone there
     (the MGRS zone, Norway's and Svalbard's exceptions included), or Stereo 70."""
     if kind == "utm":
-        zone = _utm_zone(lon, lat)
+        # the zone carpathia.coords writes (its MGRS/UTM zone rules), read off its UTM text
+        zone = int(format_position(lon, lat, "utm").split()[0].rstrip("CDEFGHJKLMNPQRSTUVWX"))
         return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
     if kind == "stereo70":
         return CRS.from_user_input(_STEREO70)
