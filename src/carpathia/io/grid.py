@@ -41,6 +41,7 @@ __all__ = [
     "declination",
     "default_formats",
     "grid_crs",
+    "grid_geojson",
     "make_grid",
 ]
 
@@ -283,6 +284,40 @@ def _crossings(x: np.ndarray, y: np.ndarray, axis: str, bounds) -> dict[str, flo
                 if bottom <= yv <= top:
                     out[edge] = yv
     return out
+
+
+def grid_geojson(terrain, kind: str = "utm", *, step: float | None = None) -> dict:
+    """The ``kind`` grid over a terrain as a GeoJSON FeatureCollection of lon/lat lines, for web
+    maps: each line with ``axis`` (E or N), ``value`` (metres), ``label`` (principal digits, or
+    the full value on 100 km lines) and ``full`` (``299000mE``); the collection's ``zone`` the
+    grid's description. Default step 1 km up to 60 km of terrain, coarser beyond."""
+    left, bottom, right, top = terrain.bounds
+    if step is None:
+        step = 1000.0 if max(right - left, top - bottom) <= 60000 else nice_step(max(right - left, top - bottom), 60)
+    g = make_grid(terrain.bounds, terrain.crs, kind, step=step)
+    to_ll = Transformer.from_crs(CRS.from_user_input(terrain.crs), 4326, always_xy=True)
+    feats = []
+    for ln in g.lines:
+        lon, lat = to_ll.transform(ln.x, ln.y)
+        keep = np.isfinite(lon) & np.isfinite(lat)
+        coords = [[round(float(a), 6), round(float(b), 6)] for a, b in zip(lon[keep], lat[keep], strict=True)]
+        if len(coords) < 2:
+            continue
+        major = kind == "utm" and ln.value % 100000.0 == 0
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": coords},
+                "properties": {
+                    "axis": ln.axis,
+                    "value": ln.value,
+                    "label": g.label(ln, full=major),
+                    "full": g.label(ln, full=True),
+                    "major": major,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": feats, "zone": g.zone_text(), "step": g.step}
 
 
 # ---------------------------------------------------------------------- matplotlib

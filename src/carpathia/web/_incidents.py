@@ -157,6 +157,15 @@ def register(app: FastAPI, state) -> None:
         ws = ws_for(request)
         return features_geojson(ws.terrain(_id(ws, iid)))
 
+    @app.get("/api/incidents/{iid}/grid", tags=["incidents"])
+    def grid(request: Request, iid: int, kind: str = "utm") -> dict[str, Any]:
+        """The incident's labelled grid (``utm`` with its MGRS squares, or ``stereo70``) as GeoJSON
+        lines in lon/lat (:func:`carpathia.io.grid.grid_geojson`)."""
+        from carpathia.io.grid import grid_geojson
+
+        ws = ws_for(request)
+        return grid_geojson(ws.terrain(_id(ws, iid)), kind)
+
     _incident_tiles.register(app, state, spaces)
 
     @app.get("/api/incidents/{iid}/maps", tags=["incidents"])

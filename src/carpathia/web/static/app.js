@@ -58,11 +58,13 @@ const layers = {
   lz: L.geoJSON(null, { pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 5, color: "#006400", fillColor: "#9be39b", fillOpacity: 1, weight: 2 }) }),
   ipp: L.geoJSON(null, { pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 8, color: "#fff", fillColor: "#d00", fillOpacity: 1, weight: 3 }) }),
   pending: L.layerGroup().addTo(map),
+  grid: L.layerGroup(),
 };
 for (const k of ["contours", "segments", "assignments", "tracks", "clues", "lz", "ipp"]) layers[k].addTo(map);
 const overlays = {
   "Segments (POA)": layers.segments, "Containment contours": layers.contours, "Assignments": layers.assignments,
   "Tracks": layers.tracks, "Clues": layers.clues, "Landing zones": layers.lz, "IPP": layers.ipp, "Towns, peaks": layers.features,
+  "UTM grid (MGRS)": layers.grid,
 };
 const layerControl = L.control.layers({}, overlays, { collapsed: true }).addTo(map);
 let maxPoa = 0;
@@ -108,6 +110,21 @@ function setHeat(iid, version, sha) {
   layers.heat = L.tileLayer(`/tiles/incident/${iid}/poa/${version}/{z}/{x}/{y}.png${h}`, { maxZoom: 18, opacity: 0.75 }).addTo(map);
   layerControl.addOverlay(layers.heat, "POA heat map");
 }
+// The UTM grid as the paper maps print it: lines every km, labelled with their principal digits
+// (full value on 100 km lines) at the south and west ends; the server computes it (carpathia.io.grid).
+function showGrid(fc) {
+  layers.grid.clearLayers();
+  for (const f of fc.features) {
+    const ll = f.geometry.coordinates.map(([lon, lat]) => [lat, lon]);
+    const line = L.polyline(ll, { color: "#0d47a1", weight: f.properties.major ? 2 : 0.8, opacity: 0.7, interactive: false });
+    layers.grid.addLayer(line);
+    const at = f.properties.axis === "E" ? ll.reduce((a, b) => (b[0] < a[0] ? b : a)) : ll.reduce((a, b) => (b[1] < a[1] ? b : a));
+    layers.grid.addLayer(L.tooltip({ permanent: true, direction: "right", className: "grid-label" }).setLatLng(at).setContent(textBox(f.properties.label)));
+  }
+  layerControl.removeLayer(layers.grid);
+  layerControl.addOverlay(layers.grid, `UTM grid ${fc.step / 1000} km (${fc.zone})`);
+}
+
 function showFeatures(fc) {
   layers.features.clearLayers();
   for (const f of fc.features) {
@@ -257,6 +274,7 @@ async function selectIncident(iid) {
   setBase(`/tiles/incident/${iid}/{z}/{x}/{y}.png${t}`, bounds);
   map.fitBounds(bounds);
   showFeatures(await api(`/api/incidents/${iid}/features`));
+  showGrid(await api(`/api/incidents/${iid}/grid`));
   exportsLinks(iid);
   await refresh();
 }
