@@ -36,7 +36,7 @@ The grade and speed factors are calibration factors for the straight-line progre
 loses on real ground (no trails in the grid, off-path walking everywhere, land cover, routes
 along streams and crests), recorded with the run, not physiological speeds. Measured on hikers
 (temperate, mountainous) from three start points on ``white-mountains`` and three on
-``maramures``: grade 0 and speed 1.3–2.4 × the flat calibration's.
+``maramures``: grade 0 and speed 1.5–2.8 × the flat calibration's.
 
 The pilot's seed is derived from the run's seed (:func:`pilot_seed`), so a run is
 reproducible; fits are cached per (terrain, IPP cell, parameters, targets, seed). The fit,
@@ -72,9 +72,9 @@ __all__ = [
     "pilot_start",
 ]
 
-#: Agents of the first and the final pilot run (carpathia's choice: the 95 % distance of 4000
-#: agents has a sampling error of about 4 %, inside the 15 % the runs are checked to).
-PILOT_AGENTS = 4000
+#: Agents of the final pilot run (carpathia's choice: the 95 % distance of 3000
+#: agents has a sampling error of about 4-5 %, inside the 15 % the runs are checked to).
+PILOT_AGENTS = 3000
 #: Agents of the pilots that only search the speed factor (their knots are not kept).
 SEARCH_AGENTS = 1500
 #: A pilot's fit is accepted when every tabulated level is within this of the row.
