@@ -40,7 +40,7 @@ PAPERS = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
 SCALES = (10000, 25000, 50000, 100000)
 _MARGIN = 10.0  # mm: most printers cannot print the outer 4-6 mm
 _PAD = 6.0  # mm around the map for the grid labels
-_TOP = 12.0  # mm: title band
+_TOP = 20.0  # mm: title, grid note and legend (two rows)
 _BOTTOM = 36.0  # mm: scale bar, declination, coordinate box, index
 _OVERLAP = 10.0  # mm of map shared by neighbouring sheets
 
@@ -281,6 +281,7 @@ def print_map(
             if grid_objs:
                 note = "; ".join(f"grid {g.step / 1000:g} km, {g.zone_text()}" for g in grid_objs)
                 c.drawString(_MARGIN * MM, top_y - 20, note)
+            _draw_legend(c, _MARGIN * MM, top_y - 31, (pw - _MARGIN) * MM, checked, pmap, font)
             corners = corner_text(terrain.crs, ext)
             c.drawString(mx, my - _PAD * MM - 8, "   ".join(f"{a} corner {b}" for a, b in corners))
             # bottom band: scale bar, declination, coordinate box, index
@@ -321,6 +322,84 @@ def _view(terrain, ext):
     cx, cy = min(max(cx, left), right - 1e-6), min(max(cy, bottom), top - 1e-6)
     lon, lat = terrain.to_lonlat_xy(cx, cy)
     return terrain.crop((float(lon), float(lat)), 0.6 * max(ext[2] - ext[0], ext[3] - ext[1]) + 2 * terrain.resolution)
+
+
+def _draw_legend(c, x0: float, y0: float, max_x: float, layers, pmap, font: str) -> None:
+    """Legend entries for what the map shows (segments by POA class, the POA heat map and
+    containment lines, assignments, tracks, IPP, clues, landing zones), in rows from (x0, y0)
+    that wrap at ``max_x``."""
+    from reportlab.lib.colors import HexColor
+
+    from ._draw import _LEVEL_STYLES, _LINES, _POINTS
+    from ._layers import POA_COLOURS
+
+    kinds = {ly.kind for ly in layers if ly.features}
+    dashes = {0.25: [], 0.5: [4, 2], 0.75: [4, 1.5, 1, 1.5], 0.95: [1, 1.5]}
+
+    def swatches(x, y):
+        for k, colour in enumerate(POA_COLOURS):
+            c.setFillColor(HexColor(colour))
+            c.setStrokeColorRGB(0.13, 0.13, 0.13)
+            c.setLineWidth(0.5)
+            c.rect(x + 7 * k, y - 0.5, 7, 6, stroke=1, fill=1)
+
+    def lines(specs):
+        def draw(x, y):
+            for k, (colour, dash, width) in enumerate(specs):
+                c.setStrokeColor(HexColor(colour))
+                c.setLineWidth(width)
+                c.setDash(dash)
+                c.line(x + 19 * k, y + 2.5, x + 19 * k + 16, y + 2.5)
+            c.setDash([])
+
+        return draw
+
+    def marker(kind):
+        def draw(x, y):
+            face = _POINTS[kind][1]
+            c.setFillColor(HexColor(face))
+            c.setStrokeColorRGB(0, 0, 0)
+            c.setLineWidth(0.5)
+            if kind == "landing_zones":
+                c.setFont(font, 8)
+                c.setFillColor(HexColor("#00838f"))
+                c.drawString(x, y, "H")
+            elif kind == "clues":
+                p = c.beginPath()
+                p.moveTo(x + 3, y - 0.5)
+                p.lineTo(x + 6, y + 2.5)
+                p.lineTo(x + 3, y + 5.5)
+                p.lineTo(x, y + 2.5)
+                p.close()
+                c.drawPath(p, stroke=1, fill=1)
+            else:
+                c.circle(x + 3, y + 2.5, 2.8, stroke=1, fill=1)
+
+        return draw
+
+    entries = []  # (symbol width, draw, label)
+    if "segments" in kinds:
+        entries.append((38, swatches, "segments, POA low to high"))
+    if pmap is not None:
+        specs = [(colour, dashes.get(lvl, []), 1.1) for lvl, (colour, _) in _LEVEL_STYLES.items()]
+        entries.append((19 * len(specs), lines(specs), "25/50/75/95 % containment; shading: POA per cell"))
+    for kind, label in (("assignments", "assignment"), ("tracks", "GPS track")):
+        if kind in kinds:
+            colour, _, width, _ = _LINES[kind]
+            entries.append((19, lines([(colour, [5, 2] if kind == "assignments" else [], min(width, 1.6))]), label))
+    for kind, label in (("ipp", "IPP"), ("clues", "clue"), ("landing_zones", "landing zone")):
+        if kind in kinds:
+            entries.append((9, marker(kind), label))
+    x, y = x0, y0
+    for width, draw, label in entries:
+        full = width + 2 + c.stringWidth(label, font, 6.5)
+        if x > x0 and x + full > max_x:
+            x, y = x0, y - 9
+        draw(x, y)
+        c.setFont(font, 6.5)
+        c.setFillColorRGB(0, 0, 0)
+        c.drawString(x + width + 2, y, label)
+        x += full + 4 * MM
 
 
 def _draw_index(c, lay: PrintLayout, current: int, x, y, w, h, font, hexcolor) -> None:
