@@ -301,6 +301,9 @@ def create_app(
     from . import _incidents
 
     _incidents.register(app, state)
+    from . import _locate
+
+    _locate.register(app, state)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # the last added runs first: authentication, then tiles from memory, then the body limit
     app.add_middleware(_BodyLimit, limit=state.max_upload + 1024 * 1024)

@@ -255,6 +255,9 @@ def _cookies(raw: str) -> dict[str, str]:
 
 #: Paths reachable without credentials: the login form posts here (and checks the token itself).
 _OPEN_PATHS = frozenset({"/api/login"})
+#: Path prefix reachable without credentials: the locate-me page and its two posts, which check
+#: their own one-time token (web/_locate.py).
+_OPEN_PREFIX = "/locate/"
 
 
 class AuthMiddleware:
@@ -283,7 +286,7 @@ class AuthMiddleware:
             await _send(send, 429, {"error": str(exc)}, extra=[(b"retry-after", wait)])
             return
         user, session = who if who is not None else (None, None)
-        if who is None and path not in _OPEN_PATHS:
+        if who is None and path not in _OPEN_PATHS and not (path.startswith(_OPEN_PREFIX) and scope["type"] == "http"):
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008})
             else:
