@@ -61,6 +61,10 @@ def test_the_link_is_issued_by_the_team_and_opened_once(served):
     (rep,) = _reports(app, iid)
     assert (rep["source"], rep["accuracy_m"], rep["confidence"], rep["battery_pct"]) == ("locate-me", 35.0, 0.95, 23)
     assert rep["lat"] == pytest.approx(IPP_LAT + 0.003) and rep["verification"] == "plausible"
+    # the command post's map layers carry the report and its 35 m circle (drawn by app.js)
+    lay = c.get(f"/api/incidents/{iid}/layers", headers=AUTH).json()["layers"]
+    assert [f["properties"]["source"] for f in lay["reports"]["features"]] == ["locate-me"]
+    assert lay["report_areas"]["features"][0]["geometry"]["type"] == "Polygon"
     # the same link opened again (another phone, a forwarded SMS) is refused
     assert c.get(link["path"]).status_code == 410
     # too soon after the last fix: rate-limited; a forged nonce: refused
@@ -135,6 +139,15 @@ def test_locate_me_end_to_end_in_chromium(browser, served):
         assert (reps[0]["lat"], reps[0]["lon"]) == (pytest.approx(where["latitude"]), pytest.approx(where["longitude"]))
         assert reps[0]["accuracy_m"] == pytest.approx(42)
         assert not errors, errors
+        # the command post draws the report and its accuracy circle on the map
+        post = browser.new_context(extra_http_headers=AUTH)
+        cp = post.new_page()
+        cp.goto(srv.url + "/")
+        wait_js(cp, f"!!document.querySelector('#incident-select option[value=\"{iid}\"]')", 60)
+        cp.select_option("#incident-select", str(iid))
+        wait_js(cp, "document.body.dataset.reports === '1'", 60)
+        wait_js(cp, "document.querySelectorAll('path[fill=\"#7b1fa2\"]').length >= 2", 30)  # marker + circle
+        post.close()
         # the same link in a second browser (a forwarded SMS): refused, nothing sent
         other = browser.new_context(geolocation=where, permissions=["geolocation"])
         p2 = other.new_page()

@@ -57,13 +57,20 @@ const layers = {
   clues: L.geoJSON(null, { pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 7, color: "#000", fillColor: "#ffeb3b", fillOpacity: 1, weight: 2 }) }),
   lz: L.geoJSON(null, { pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 5, color: "#006400", fillColor: "#9be39b", fillOpacity: 1, weight: 2 }) }),
   ipp: L.geoJSON(null, { pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 8, color: "#fff", fillColor: "#d00", fillOpacity: 1, weight: 3 }) }),
+  // location reports (issue 15): the fix and its accuracy circle, ellipse or cell-sector wedge
+  reportAreas: L.geoJSON(null, { interactive: false, style: (f) => ({ color: "#7b1fa2", weight: 2, fillOpacity: 0.08, dashArray: f.properties.verification === "confirmed" ? null : "6 4" }) }),
+  reports: L.geoJSON(null, {
+    pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6, color: "#fff", fillColor: "#7b1fa2", fillOpacity: 1, weight: 2 }),
+    onEachFeature: (f, layer) => layer.bindPopup(textBox(`${f.properties.name} (${f.properties.verification})`, `fix ${String(f.properties.time).replace("T", " ")}`, f.properties.description || "")),
+  }),
   pending: L.layerGroup().addTo(map),
   grid: L.layerGroup(),
 };
-for (const k of ["contours", "segments", "assignments", "tracks", "clues", "lz", "ipp"]) layers[k].addTo(map);
+for (const k of ["contours", "segments", "assignments", "tracks", "clues", "lz", "reportAreas", "reports", "ipp"]) layers[k].addTo(map);
 const overlays = {
   "Segments (POA)": layers.segments, "Containment contours": layers.contours, "Assignments": layers.assignments,
   "Tracks": layers.tracks, "Clues": layers.clues, "Landing zones": layers.lz, "IPP": layers.ipp, "Towns, peaks": layers.features,
+  "Location reports": layers.reports, "Report accuracy": layers.reportAreas,
   "UTM grid (MGRS)": layers.grid,
 };
 const layerControl = L.control.layers({}, overlays, { collapsed: true }).addTo(map);
@@ -291,7 +298,7 @@ async function refresh() {
   $("incident-info").textContent = `${inc.category}, last seen ${inc.last_seen.replace("T", " ")}, ${inc.status}`;
   const L_ = lay.layers;
   maxPoa = Math.max(0, ...L_.segments.features.map((f) => f.properties.poa || 0));
-  for (const [k, name] of [["segments", "segments"], ["assignments", "assignments"], ["tracks", "tracks"], ["clues", "clues"], ["ipp", "ipp"], ["contours", "contours"], ["lz", "landing_zones"]]) {
+  for (const [k, name] of [["segments", "segments"], ["assignments", "assignments"], ["tracks", "tracks"], ["clues", "clues"], ["ipp", "ipp"], ["contours", "contours"], ["lz", "landing_zones"], ["reports", "reports"], ["reportAreas", "report_areas"]]) {
     layers[k].clearLayers();
     if (L_[name]) layers[k].addData(L_[name]);
   }
@@ -299,6 +306,7 @@ async function refresh() {
   $("map-version").textContent = lay.map_version == null ? "none" : String(lay.map_version);
   document.body.dataset.mapVersion = lay.map_version == null ? "" : String(lay.map_version);
   document.body.dataset.tracks = String(L_.tracks.features.length);
+  document.body.dataset.reports = String(L_.reports ? L_.reports.features.length : 0);
   document.body.dataset.segments = String(L_.segments.features.length);
   document.body.dataset.assignments = String(asg.length);
   $("segment-count").textContent = L_.segments.features.length;
