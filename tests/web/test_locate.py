@@ -147,6 +147,11 @@ def test_locate_me_end_to_end_in_chromium(browser, served):
         cp.select_option("#incident-select", str(iid))
         wait_js(cp, "document.body.dataset.reports === '1'", 60)
         wait_js(cp, "document.querySelectorAll('path[fill=\"#7b1fa2\"]').length >= 2", 30)  # marker + circle
+        # the team issues a further link from the page itself
+        cp.click("text=6 · Locate-me link")
+        cp.click("#locate-link")
+        wait_js(cp, "document.getElementById('locate-url').value.includes('/locate/')", 30)
+        assert cp.input_value("#locate-url").startswith(srv.url + "/locate/")
         post.close()
         # the same link in a second browser (a forwarded SMS): refused, nothing sent
         other = browser.new_context(geolocation=where, permissions=["geolocation"])

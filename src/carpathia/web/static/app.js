@@ -368,6 +368,12 @@ $("debrief-submit").addEventListener("click", () => act(async () => {
   $("debrief-file").value = "";
   say(`assignment ${r.assignment} debriefed: segment POD ${(100 * r.segment_pod).toFixed(0)} %, map version ${r.map_version ?? "unchanged"}`);
 }));
+$("locate-link").addEventListener("click", () => act(async () => {
+  if (!state.incident) throw new Error("choose an incident first");
+  const r = await api(`/api/incidents/${state.incident}/locate-links`, { method: "POST", json: { minutes: Number($("locate-minutes").value) } });
+  $("locate-url").value = r.url;
+  say(`locate-me link issued, valid until ${r.expires.replace("T", " ")}; it opens once`);
+}));
 $("add-clue").addEventListener("click", () => {
   state.clicking = "clue";
   $("add-clue").classList.add("armed");
