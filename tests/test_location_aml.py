@@ -72,6 +72,13 @@ def test_version_2_sms():
     assert r.time.timestamp() == 1374070775 + 12 and r.method == "gnss"
 
 
+def test_header_spellings():
+    """Handsets and gateways write the header A"ML, AML or (one Android implementation) A""ML."""
+    for head in ('A"ML=1', "AML=1", 'A""ML=1'):
+        r = parse_aml(GNSS_V1.replace('A"ML=1', head))
+        assert (r.lat, r.lon) == (55.74297, -4.26880)
+
+
 def test_truncated_message_is_flagged():
     cut = SPEC_V1.replace(";si=123456789012345", "")
     assert "truncated" in parse_aml(cut).extra["warning"]

@@ -228,7 +228,7 @@ class LocationReport:
 # AML
 # --------------------------------------------------------------------------------------------
 
-_SMS_HEAD = re.compile(r'^\s*A"?ML\s*=\s*(\d+)\s*;', re.IGNORECASE)
+_SMS_HEAD = re.compile(r'^\s*A"*ML\s*=\s*(\d+)\s*;', re.IGNORECASE)  # A"ML, AML, A""ML (seen in handsets)
 
 
 def parse_aml(text: str, *, verification: str = "plausible", notes: str = "") -> LocationReport:
