@@ -23,6 +23,7 @@ __all__ = [
     "MapFrame",
     "MapNotes",
     "bare_map_png",
+    "bare_map_rgba",
     "coordinate_table",
     "corner_text",
     "draw_declination",
@@ -51,6 +52,18 @@ def bare_map_png(
     in the terrain's CRS) exactly, ``width_px`` × ``height_px``: relief, water, vector context,
     the POA and the incident's (checked) layers, then ``decorate(ax, terrain)``. Outside the
     terrain: light grey, or transparent with ``transparent``."""
+    return _bare_map(terrain, extent, width_px, height_px, pmap, layers, decorate, dpi, transparent, png=True)
+
+
+def bare_map_rgba(
+    terrain, extent, width_px: int, height_px: int, *, pmap=None, layers=None, dpi: int = 150
+) -> np.ndarray:
+    """As :func:`bare_map_png` (transparent outside the terrain) but the pixels themselves,
+    uint8 RGBA of shape (height_px, width_px, 4): no PNG encoded and decoded for large maps."""
+    return _bare_map(terrain, extent, width_px, height_px, pmap, layers, None, dpi, True, png=False)
+
+
+def _bare_map(terrain, extent, width_px, height_px, pmap, layers, decorate, dpi, transparent, *, png: bool):
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -59,7 +72,8 @@ def bare_map_png(
     from ._draw import draw_layers, draw_probability
     from .maps import _NODATA_RGB, draw_base
 
-    fig = plt.figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
+    # a quarter pixel more: the canvas is the figure size times dpi, truncated or rounded
+    fig = plt.figure(figsize=((width_px + 0.25) / dpi, (height_px + 0.25) / dpi), dpi=dpi)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
     ax.set_facecolor(_NODATA_RGB)
@@ -75,10 +89,19 @@ def bare_map_png(
         left, bottom, right, top = extent
         ax.set_xlim(left, right)
         ax.set_ylim(bottom, top)
-        buf = io.BytesIO()
         if transparent:
             ax.set_facecolor("none")
             fig.patch.set_alpha(0.0)
+        if not png:
+            fig.canvas.draw()
+            rgba = np.asarray(fig.canvas.buffer_rgba())
+            if rgba.shape[:2] != (height_px, width_px):
+                from carpathia.errors import CarpathiaError
+
+                got = f"{rgba.shape[1]} × {rgba.shape[0]}"
+                raise CarpathiaError(f"the map image came out {got} pixels, not {width_px} × {height_px}")
+            return rgba.copy()
+        buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, transparent=transparent)
     finally:
         plt.close(fig)

@@ -35,7 +35,9 @@ MAX_ZOOM = 19
 #: Web Mercator metres per pixel at zoom 0 on the equator (2π · 6378137 m / 256 px).
 _Z0_RES = 2 * math.pi * 6378137.0 / 256
 #: Largest image drawn for the finest zoom (pixels); a larger area or zoom is refused.
-MAX_PIXELS = 64_000_000
+MAX_PIXELS = 40_000_000
+#: Pixels drawn at once (one band of the image).
+_BAND_PIXELS = 4_000_000
 
 
 def parse_zoom(zoom) -> tuple[int, int]:
@@ -95,12 +97,13 @@ def write_mbtiles(
     Notes
     -----
     The image for the finest zoom is drawn by matplotlib (about 1 s per 4 million pixels) and
-    held in memory as RGBA (4 bytes per pixel); each tile is one GDAL warp and one PNG encode.
+    held in memory as RGBA (4 bytes per pixel: 160 MB at :data:`MAX_PIXELS`), drawn in bands of
+    4 million pixels (matplotlib's image resampling needs about 50 bytes per pixel drawn); each
+    tile is one GDAL warp and one PNG encode.
     """
-    import matplotlib.image
     from rasterio.transform import from_bounds
 
-    from ._collar import bare_map_png
+    from ._collar import bare_map_rgba
     from ._layers import check_layers
     from .export import _zoomed
     from .printmap import _view
@@ -125,11 +128,12 @@ def write_mbtiles(
         )
     right, bottom = left + w * res, top - h * res  # whole pixels
     view = _view(terrain, (left, bottom, right, top))
-    png = bare_map_png(view, (left, bottom, right, top), w, h, pmap=pmap, layers=checked, dpi=150, transparent=True)
-    rgba = matplotlib.image.imread(io.BytesIO(png), format="png")
-    rgba = np.clip(np.round(rgba * 255), 0, 255).astype(np.uint8)
-    if rgba.shape[:2] != (h, w):
-        raise InputError(f"the map image came out {rgba.shape[1]} × {rgba.shape[0]}, not {w} × {h}")
+    rgba = np.empty((h, w, 4), np.uint8)
+    band = max(64, _BAND_PIXELS // w)  # drawn in horizontal bands: matplotlib's resampling holds
+    for r0 in range(0, h, band):  # float copies of the whole output, several GB for a large map
+        r1 = min(h, r0 + band)
+        ext = (left, top - r1 * res, right, top - r0 * res)
+        rgba[r0:r1] = bare_map_rgba(view, ext, w, r1 - r0, pmap=pmap, layers=checked, dpi=150)
     transform = from_bounds(left, bottom, right, top, w, h)
     title = name or terrain.name
     src = np.ascontiguousarray(np.moveaxis(rgba, -1, 0))
@@ -186,6 +190,7 @@ def _lonlat_bounds(crs, bounds) -> tuple[float, float, float, float]:
 
 def _tiles(src: np.ndarray, transform, crs, bounds, z: int, finest: bool):
     """(column, XYZ row, PNG bytes) of the zoom ``z`` tiles over ``bounds`` with any content."""
+    from affine import Affine
     from PIL import Image
     from rasterio.enums import Resampling
     from rasterio.transform import from_bounds
@@ -198,11 +203,20 @@ def _tiles(src: np.ndarray, transform, crs, bounds, z: int, finest: bool):
     for row in range(max(r0, 0), min(r1, (1 << z) - 1) + 1):
         for col in range(max(c0, 0), min(c1, (1 << z) - 1) + 1):
             tx0, ty1 = -_HALF + col * size, _HALF - row * size
+            # only the source pixels under the tile (and a margin) go to GDAL: handing it the whole
+            # image copies it into a dataset for every tile
+            bl, bb, br, bt = transform_bounds("EPSG:3857", crs, tx0, ty1 - size, tx0 + size, ty1, densify_pts=11)
+            c0_, r0_ = ~transform * (bl, bt)
+            c1_, r1_ = ~transform * (br, bb)
+            r0s, c0s = max(0, math.floor(r0_) - 2), max(0, math.floor(c0_) - 2)
+            r1s, c1s = min(src.shape[1], math.ceil(r1_) + 2), min(src.shape[2], math.ceil(c1_) + 2)
+            if r1s <= r0s or c1s <= c0s:
+                continue
             dst = np.zeros((4, 256, 256), np.uint8)
             reproject(
-                src,
+                np.ascontiguousarray(src[:, r0s:r1s, c0s:c1s]),
                 dst,
-                src_transform=transform,
+                src_transform=transform * Affine.translation(c0s, r0s),
                 src_crs=crs,
                 dst_transform=from_bounds(tx0, ty1 - size, tx0 + size, ty1, 256, 256),
                 dst_crs="EPSG:3857",
