@@ -107,3 +107,43 @@ def test_too_large_an_area_for_the_zoom_is_refused(tmp_path, white_mountains):
     with pytest.raises(InputError, match="million pixels"):
         write_mbtiles(tmp_path / "x.mbtiles", terrain=white_mountains, zoom="10-18")
     assert not (tmp_path / "x.mbtiles").exists()
+
+
+def test_drawing_in_bands_matches_drawing_at_once(tmp_path, white_mountains, monkeypatch):
+    """Labels and markers that straddle a band's edge are drawn whole (the tiles match those of
+    a single drawing but for antialiasing)."""
+    from carpathia.io import mbtiles
+
+    terrain = white_mountains.crop((LON, LAT), 3000)
+    pts = [(LON + dx, LAT + dy) for dx in (-0.006, 0.0, 0.006) for dy in np.arange(-0.004, 0.004, 0.00037)]
+    layers = {
+        "clues": {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {"name": f"Clue {k}"},
+                    "geometry": {"type": "Point", "coordinates": list(p)},
+                }
+                for k, p in enumerate(pts)
+            ],
+        }
+    }
+    x, y = terrain.to_xy(LON, LAT)
+    ext = (x - 800, y - 600, x + 800, y + 600)
+
+    def tiles(name):
+        out = write_mbtiles(tmp_path / name, terrain=terrain, layers=layers, zoom=15, extent=ext)
+        con = sqlite3.connect(out)
+        got = {
+            r[:3]: np.asarray(Image.open(io.BytesIO(r[3])).convert("RGBA")).astype(int)
+            for r in con.execute("SELECT * FROM tiles")
+        }
+        con.close()
+        return got
+
+    once = tiles("once.mbtiles")
+    monkeypatch.setattr(mbtiles, "_BAND_PIXELS", 20_000)  # bands of a few dozen rows
+    banded = tiles("banded.mbtiles")
+    assert once.keys() == banded.keys()
+    assert max(int(np.abs(once[k] - banded[k]).max()) for k in once) <= 24

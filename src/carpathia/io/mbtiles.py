@@ -36,8 +36,9 @@ MAX_ZOOM = 19
 _Z0_RES = 2 * math.pi * 6378137.0 / 256
 #: Largest image drawn for the finest zoom (pixels); a larger area or zoom is refused.
 MAX_PIXELS = 40_000_000
-#: Pixels drawn at once (one band of the image).
+#: Pixels drawn at once (one band of the image), and the rows drawn beyond a band's edges.
 _BAND_PIXELS = 4_000_000
+_BAND_PAD = 64
 
 
 def parse_zoom(zoom) -> tuple[int, int]:
@@ -130,10 +131,14 @@ def write_mbtiles(
     view = _view(terrain, (left, bottom, right, top))
     rgba = np.empty((h, w, 4), np.uint8)
     band = max(64, _BAND_PIXELS // w)  # drawn in horizontal bands: matplotlib's resampling holds
-    for r0 in range(0, h, band):  # float copies of the whole output, several GB for a large map
+    pad = 0 if band >= h else _BAND_PAD  # float copies of the whole output, several GB for a large map
+    for r0 in range(0, h, band):
         r1 = min(h, r0 + band)
-        ext = (left, top - r1 * res, right, top - r0 * res)
-        rgba[r0:r1] = bare_map_rgba(view, ext, w, r1 - r0, pmap=pmap, layers=checked, dpi=150)
+        # each band drawn with a margin and cropped: a label anchored just across a band's edge
+        # is drawn whole (matplotlib leaves out annotations whose anchor is out of view)
+        ext = (left, top - (r1 + pad) * res, right, top - (r0 - pad) * res)
+        drawn = bare_map_rgba(view, ext, w, r1 - r0 + 2 * pad, pmap=pmap, layers=checked, dpi=150)
+        rgba[r0:r1] = drawn[pad : pad + r1 - r0]
     transform = from_bounds(left, bottom, right, top, w, h)
     title = name or terrain.name
     src = np.ascontiguousarray(np.moveaxis(rgba, -1, 0))
