@@ -76,6 +76,10 @@ P_TRACK_EVERY = 34  # record every this many steps
 N_PARAMS = 35
 
 _TWO_PI = 2.0 * math.pi
+#: Grade (m/m) of a rise ahead that an agent following the drainage walks over rather than turn:
+#: the humps and closed pits of a DEM's valley floor are not where a walker stops. carpathia's
+#: assumption (10 %, a gentle climb), not a published figure.
+CLIMB_ON = 0.10
 #: Step numbers of the per-night draws are offset by this, to keep their streams apart.
 NIGHT_STREAM = 1 << 40
 #: Draw numbers used at initialisation (engine.initial_agents).
@@ -111,11 +115,20 @@ def _wrap(a):
 
 
 @njit(cache=True, nogil=True)
-def _route_heading(grid, ri, ci, heading):
-    """Heading to the route neighbour most in line with ``heading`` (within 100°), else NaN."""
+def _route_heading(grid, elev, ri, ci, c, r, heading):
+    """Heading onward along a route: to the centre of the route neighbour most in line with ``heading``.
+
+    Only neighbours within 100° of ``heading`` count, so the route is followed in the direction
+    of travel, never back the way the agent came; of two equally aligned (arriving across a
+    route) the lower is taken (carpathia's tie-break: lost hikers tend downhill, Koester 2008).
+    The heading aims at the neighbour's centre from the agent's position (``c``, ``r``, cells),
+    so an agent walking a curving or diagonal route stays on it instead of drifting off its
+    side. NaN where the route ends ahead (a dead end).
+    """
     h, w = grid.shape[0], grid.shape[1]
     best = 1.75  # rad, about 100°
-    out = math.nan
+    bz = math.inf
+    br, bc = -1, -1
     for dr in range(-1, 2):
         for dc in range(-1, 2):
             if dr == 0 and dc == 0:
@@ -127,10 +140,39 @@ def _route_heading(grid, ri, ci, heading):
                 continue
             a = math.atan2(float(dc), float(-dr))
             d = abs(_wrap(a - heading))
-            if d < best:
+            z = elev[r2, c2]
+            if d < best - 1e-9 or (d < best + 1e-9 and z < bz):
                 best = d
-                out = a
-    return out
+                bz = z
+                br, bc = r2, c2
+    if br < 0:
+        return math.nan
+    return math.atan2(bc + 0.5 - c, -(br + 0.5 - r))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _downhill(gx, gy, heading):
+    """Heading down the drainage that keeps making progress: half-way from ``heading`` to the fall line.
+
+    Turning only half-way each step (never more than 90°) damps the flip of the fall line across
+    a valley floor or a crest: an agent that crosses the valley axis turns along it and follows
+    it down instead of bouncing from side to side, and on an even slope the heading converges
+    on the fall line within a few steps. Where the fall line is exactly behind, or behind a rise
+    ahead gentler than :data:`CLIMB_ON` (a closed pit or a hump of the DEM's valley floor, where
+    turning would circle for ever), the bearing is held. Carpathia's rule for Hashimoto et al.'s
+    (2022) "no route in reach: follow the drainage".
+    """
+    sh = math.sin(heading)
+    ch = math.cos(heading)
+    rise = gx * sh + gy * ch
+    if 0.0 < rise < CLIMB_ON:  # a low rise ahead (a hump on a valley floor, a pit's rim): walk over it
+        return heading
+    g = math.sqrt(gx * gx + gy * gy)
+    ex = sh - gx / g
+    ny = ch - gy / g
+    if ex * ex + ny * ny < 1e-12:
+        return heading
+    return math.atan2(ex, ny)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -259,11 +301,13 @@ def advance(
                 # ---- behaviour: a bout ends, the next behaviour is drawn from the mixture
                 if go:
                     tm -= dt
+                    fresh = False  # a new behaviour began this step
                     if tm <= 0.0:
                         u = uniform(key, s, 1)
                         nb = 0
                         while nb < 5 and u >= mix_cum[nb]:
                             nb += 1
+                        fresh = nb != b
                         b = nb
                         tm = -P[P_BOUT] * math.log(1.0 - uniform(key, s, 2))
                     relief = abs(gx) + abs(gy) > P[P_RELIEF]
@@ -288,13 +332,16 @@ def advance(
                     else:  # ROUTE
                         a = math.nan
                         if kind == KIND_ROUTE:
-                            a = _route_heading(grid, ri, ci, hd)
+                            a = _route_heading(grid, elev, ri, ci, c, r, hd)  # onward along it
                         elif has_routes:
-                            a = route_dir[ri, ci]
+                            a = route_dir[ri, ci]  # head for the nearest route in reach
+                            if a == a and not fresh and abs(_wrap(a - hd)) > 0.5 * math.pi:
+                                # a route behind: walk on, not back to the end of the segment just left
+                                a = math.nan
                         if a == a:
                             hd = a
                         elif relief:
-                            hd = math.atan2(-gx, -gy)  # no route in reach: follow the drainage down
+                            hd = _downhill(gx, gy, hd)  # no route in reach: follow the drainage down
                         else:  # featureless ground: hold the bearing
                             hd += (
                                 P[P_NOISE] * (uniform(key, s, 3) + uniform(key, s, 4) + uniform(key, s, 5) - 1.5) * 2.0

@@ -26,9 +26,10 @@ Method
    (:func:`fit_knots_on_terrain`).
 3. **Ease**: where even the widest budget leaves the widest tabulated level short, the ground
    is too slow for the row: an *ease* ``u`` is searched on smaller pilots (bisection once
-   bracketed). ``u`` from 0 to 1 lowers the grade factor from 1 to 0
-   (:attr:`~.params.MotionParams.grade_factor`: how much of the ground's slope the agents
-   feel); beyond 1 it raises the speed factor (``u = 2``: twice the flat calibration's). Where
+   bracketed). ``u`` up to :data:`SPEED_FIRST` (2) is the speed factor over the flat
+   calibration's, with the ground's full slope; from 2 to 3 it lowers the grade factor from 1
+   to 0 (:attr:`~.params.MotionParams.grade_factor`: how much of the ground's slope the agents
+   feel), the last resort; beyond 3 it raises the speed factor again (``u − 1`` times). Where
    a level overshoots with its knot already down on the one below, the ground is too fast and
    ``u`` goes down. A final pilot of :data:`PILOT_AGENTS` at the best ``u`` gives the knots.
 
@@ -36,7 +37,8 @@ The grade and speed factors are calibration factors for the straight-line progre
 loses on real ground (no trails in the grid, off-path walking everywhere, land cover, routes
 along streams and crests), recorded with the run, not physiological speeds. Measured on hikers
 (temperate, mountainous) from three start points on ``white-mountains`` and three on
-``maramures``: grade 0 and speed 1.5–2.8 × the flat calibration's.
+``maramures`` (seed 7): speed 2 × the flat calibration's at every point, grade factor 1 at Mt
+Washington's summit and Crawford Notch, 0.5 at Pinkham Notch, 0 at the three Maramureș points.
 
 The pilot's seed is derived from the run's seed (:func:`pilot_seed`), so a run is
 reproducible; fits are cached per (terrain, IPP cell, parameters, targets, seed). The fit,
@@ -81,9 +83,12 @@ SEARCH_AGENTS = 1500
 PILOT_TOLERANCE = 0.03
 #: Most pilot runs per fit: the first, speed-search pilots, the final one.
 MAX_PILOTS = 6
-#: Ease of the first pilot: grade factor 0 (no slope penalty), flat calibration's speed. On every
-#: mountain start point measured (White Mountains, Maramureș) the fit ended there or beyond.
+#: Ease of the first pilot: the ground's full grade, the flat calibration's speed.
 START_EASE = 1.0
+#: The speed factor is raised first, up to this many times the flat calibration's, before the
+#: grade factor is lowered (agents that feel the slope are the model; a lower grade is the last
+#: resort). carpathia's choice.
+SPEED_FIRST = 2.0
 #: A pilot's agents ranked below 75 % walk at most this many times the starting knots.
 REACH = 3.0
 #: Assumed growth of the widest distance with the speed factor (d ∝ speed^0.7) for the first
@@ -262,9 +267,15 @@ def fit_to_terrain(
     base_grade = params.grade_factor
 
     def knob(u: float) -> tuple[float, float]:
-        """Grade factor and speed factor of ease ``u``: the grade falls from 1 to 0 over u in [0, 1],
-        then the speed rises (u = 2: twice the flat calibration's)."""
-        return max(0.0, 1.0 - u), float(params.speed_scale) * max(1.0, u)
+        """Grade factor and speed factor of ease ``u``: the speed is ``u`` times the flat calibration's
+        up to SPEED_FIRST, then the grade falls from 1 to 0 over the next unit, then the speed rises
+        again (``u − 1`` times the flat calibration's)."""
+        flat = float(params.speed_scale)
+        if u <= SPEED_FIRST:
+            return float(base_grade), flat * u
+        if u <= SPEED_FIRST + 1.0:
+            return float(base_grade) * (SPEED_FIRST + 1.0 - u), flat * SPEED_FIRST
+        return 0.0, flat * (u - 1.0)
 
     def pilot(u: float, agents: int, init) -> dict[str, Any]:
         grade, speed = knob(u)
@@ -312,10 +323,15 @@ def fit_to_terrain(
                 u = 0.5 * (lo["ease"] + hi["ease"])
             elif hi is not None:
                 u = 0.5 * hi["ease"]
-            elif lo["ease"] < 1.0:
-                u = 1.0
-            else:  # no grade left: more speed, d ∝ speed^SPEED_EXPONENT
-                u = lo["ease"] * float(targets[top] / lo["q"][top]) ** (1.0 / SPEED_EXPONENT)
+            else:  # a step outwards: more speed (d ∝ speed^SPEED_EXPONENT) up to SPEED_FIRST, then less
+                # grade in half steps, then more speed again
+                gain = float(targets[top] / lo["q"][top]) ** (1.0 / SPEED_EXPONENT)
+                if lo["ease"] < SPEED_FIRST:
+                    u = min(lo["ease"] * gain, SPEED_FIRST)
+                elif lo["ease"] < SPEED_FIRST + 1.0:
+                    u = min(lo["ease"] + 0.5, SPEED_FIRST + 1.0)
+                else:
+                    u = 1.0 + (lo["ease"] - 1.0) * gain
             run = pilot(u, SEARCH_AGENTS, run["knots"])
             if run["worst"] < PILOT_TOLERANCE or not (run["slow"] or run["fast"]):
                 break
