@@ -297,3 +297,35 @@ def test_ridges_are_routes_and_route_travellers_keep_to_them(incident):
     x, y = sim.xy(1.0)
     x0, y0 = t.to_xy(*inc.ipp)
     assert np.median(np.abs(np.asarray(x) - x0)) < 60.0 < np.median(np.abs(np.asarray(y) - y0))
+
+
+def test_drainage_followers_go_down_a_bumpy_valley_floor_not_round_its_pits(incident):
+    """Route travelling with no route in reach follows the drainage down and keeps making progress.
+
+    A N–S valley (20 % sides) whose floor falls 2 % southwards over humps of ±2 m every 200 m,
+    the closed pits a DEM's valley floor is full of: agents must walk down the valley, not bounce
+    across its axis or circle in the first pit (before the fix they stayed within 0.2 km for hours).
+    """
+    from carpathia.motion import simulate
+    from carpathia.motion.engine import prepare_grid
+    from carpathia.motion.params import MotionParams
+    from carpathia.terrain import Terrain
+
+    res = 50.0
+    t0 = Terrain.flat((LON, LAT), radius_m=5000, resolution=res)
+    h, w = t0.shape
+    c0 = w // 2
+    rows = np.arange(h, dtype=np.float64)[:, None]
+    cols = np.arange(w, dtype=np.float64)[None, :]
+    z = 1000.0 + 0.2 * np.abs(cols - c0) * res - 0.02 * rows * res + 2.0 * np.sin(2 * np.pi * rows / 4.0)
+    t = Terrain(z.astype(np.float32), t0.transform, t0.crs, meta={"name": "bumpy valley"})
+    grid, route_dir = prepare_grid(t, MotionParams())
+    assert not (grid[..., 3] == 1).any() and route_dir.size == 0  # no route anywhere: drainage only
+    lon, lat = t.to_lonlat(h // 4, c0 + 4)  # on the valley's east side, in its northern part
+    inc = type(incident).create(ipp_lat=lat, ipp_lon=lon, category="hiker")
+    sim = simulate(inc, t, n_agents=200, hours=2.0, params=params(route_travelling=1.0), seed=5, n_tracks=0)
+    x, y = sim.xy(2.0)
+    _, y0 = t.to_xy(lon, lat)
+    south = y0 - np.asarray(y)
+    assert np.median(south) > 2000.0  # 2 h down a 2 % valley: kilometres, not a pit's width
+    assert np.median(np.abs(np.asarray(x) - t.to_xy(*t.to_lonlat(h // 4, c0))[0])) < 150.0  # along the axis
