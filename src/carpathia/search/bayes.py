@@ -175,7 +175,9 @@ def _keep_row_two(cells, share, cov_r, cov_u, out, qout, i):
     ``q`` (``share``) and is missed with ``q·exp(−C_r) + (1 − q)·exp(−C_u)``.
 
     ``out = POA·(q·e^(−C_r) + (1 − q)·e^(−C_u))`` and ``qout = q·e^(−C_r) / (q·e^(−C_r) + (1 − q)·e^(−C_u))``
-    (the responsive share after the miss); returns as :func:`_keep_row_pod`.
+    (the responsive share after the miss); returns as :func:`_keep_row_pod`. The share is kept as
+    q, so where it comes within ~1e-7 of 1 the unresponsive part 1 − q keeps about nine digits;
+    such cells have been searched down to a probability near 1e-12, where that is immaterial.
     """
     s = 0.0
     mx = 0.0
@@ -194,11 +196,12 @@ def _keep_row_two(cells, share, cov_r, cov_u, out, qout, i):
         if not (a >= 0.0 and a < math.inf and b >= 0.0 and b < math.inf):
             nb += 1
         elif a > 0.0 or b > 0.0:
+            # POD by expm1 (exact for small coverage), the miss by exp (exact for large coverage)
             pr = -math.expm1(-a)
             pu = -math.expm1(-b)
             pd = q * pr + (1.0 - q) * pu
-            r = q * (1.0 - pr)
-            miss = r + (1.0 - q) * (1.0 - pu)
+            r = q * math.exp(-a)
+            miss = r + (1.0 - q) * math.exp(-b)
             s += c * pd
             n += 1
             mx = max(mx, pd)
