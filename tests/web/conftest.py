@@ -111,3 +111,35 @@ def wait_js(page, expression: str, timeout_s: float = 120.0) -> None:
         if time.monotonic() > end:
             raise TimeoutError(f"timed out waiting for {expression}")
         page.wait_for_timeout(100)
+
+
+#: Debian's Chromium, driven by playwright (never a downloaded browser), with the flags that keep
+#: it off the network (the machine's closed network refuses its background connections).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BROWSER_TIMEOUT_MS = 120_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium for the module's tests (skipped on a laptop without it, failed in CI)."""
+    from pathlib import Path
+
+    from tests.conftest import need
+
+    need(Path(CHROMIUM).exists(), f"{CHROMIUM} (Debian package chromium) is not installed")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need(False, "Python playwright is not installed")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()

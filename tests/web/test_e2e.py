@@ -8,38 +8,11 @@ track → the map updates, in this page and, without reloading, in a second brow
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
+from .conftest import BROWSER_TIMEOUT_MS, IPP_LAT, IPP_LON, LiveServer, lawnmower_gpx, wait_js
 
-from tests.conftest import need
-
-from .conftest import IPP_LAT, IPP_LON, LiveServer, lawnmower_gpx, wait_js
-
-CHROMIUM = "/usr/bin/chromium"
-TIMEOUT_MS = 120_000
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    need(Path(CHROMIUM).exists(), f"{CHROMIUM} (Debian package chromium) is not installed")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need(False, "Python playwright is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield b
-        b.close()
+TIMEOUT_MS = BROWSER_TIMEOUT_MS
 
 
 def test_operational_cycle_in_the_browser(browser, tmp_path):

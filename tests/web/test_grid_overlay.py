@@ -46,32 +46,22 @@ def test_grid_kind_outside_its_area_is_a_422(client):
     assert r.status_code == 422 and "\n" not in r.json()["error"]
 
 
-def test_grid_overlay_in_the_browser(tmp_path):
+def test_grid_overlay_in_the_browser(browser, tmp_path):
     """The page draws the grid with its labels as text (no page errors under the CSP); the
     screenshot is kept as an artefact when CARPATHIA_GRID_SCREENSHOT names a file."""
     import os
     import shutil
-    from pathlib import Path
 
     from carpathia.web import create_app
 
-    from ..conftest import need
     from .conftest import LiveServer, wait_js
 
-    chromium = "/usr/bin/chromium"
-    need(Path(chromium).exists(), f"{chromium} (Debian package chromium) is not installed")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need(False, "Python playwright is not installed")
     app = create_app(db=tmp_path / "ws.db", tile_cache_dir=tmp_path / "tiles")
     c = client_for(app)
     iid = c.post("/api/incidents", json=NEW_INCIDENT).json()["id"]
     fc = c.get(f"/api/incidents/{iid}/grid").json()
-    with LiveServer(app) as srv, sync_playwright() as p:
-        flags = ["--headless", "--no-sandbox", "--disable-gpu"]
-        b = p.chromium.launch(executable_path=chromium, headless=True, args=flags)
-        page = b.new_page(viewport={"width": 1100, "height": 760})
+    with LiveServer(app) as srv:
+        page = browser.new_page(viewport={"width": 1100, "height": 760})
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{srv.url}/?incident={iid}")
@@ -86,4 +76,4 @@ def test_grid_overlay_in_the_browser(tmp_path):
         if out := os.environ.get("CARPATHIA_GRID_SCREENSHOT"):
             shutil.copy(shot, out)
         assert not errors, errors
-        b.close()
+        page.close()

@@ -5,11 +5,8 @@ in headless Chromium with geolocation emulation (grant, refusal, expired and reu
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
-
-from tests.conftest import need
 
 from .conftest import IPP_LAT, IPP_LON, NEW_INCIDENT, LiveServer, client_for, wait_js
 
@@ -96,22 +93,6 @@ def test_expired_unknown_and_guessed_tokens(served):
 # ---------------------------------------------------------------------------------------------
 # end to end in Chromium
 # ---------------------------------------------------------------------------------------------
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    need(Path(CHROMIUM).exists(), f"{CHROMIUM} (Debian package chromium) is not installed")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need(False, "Python playwright is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield b
-        b.close()
 
 
 def test_locate_me_end_to_end_in_chromium(browser, served):
@@ -119,9 +100,13 @@ def test_locate_me_end_to_end_in_chromium(browser, served):
 
     app, _c, iid = served
     with LiveServer(app) as srv:
+
         def issue(minutes=30):
-            r = httpx.post(f"{srv.url}/api/incidents/{iid}/locate-links", json={"minutes": minutes},
-                           headers={**AUTH, "Origin": srv.url})
+            r = httpx.post(
+                f"{srv.url}/api/incidents/{iid}/locate-links",
+                json={"minutes": minutes},
+                headers={**AUTH, "Origin": srv.url},
+            )
             assert r.status_code == 201, r.text
             return srv.url + r.json()["path"]
 

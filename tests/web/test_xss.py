@@ -13,24 +13,13 @@ import json
 from pathlib import Path
 
 import httpx
-import pytest
 
-from tests.conftest import need
 from tests.incident.conftest import segment_features, small_terrain  # noqa: F401 - a fixture
 
 from ._attack import prepared_workspace
-from .conftest import LiveServer, wait_js
+from .conftest import BROWSER_TIMEOUT_MS, LiveServer, wait_js
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 120_000
+TIMEOUT_MS = BROWSER_TIMEOUT_MS
 # each payload, if it ran, sets window.__pwned and posts weather (as the observed attack did)
 RUN = (
     "window.__pwned=(window.__pwned||0)+1;fetch('/api/incidents/1/weather',{method:'POST',"
@@ -42,19 +31,6 @@ PAYLOADS = [
     f"<script>{RUN}</script>",
     f'"><img src=x onerror="{RUN}">',
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    need(Path(CHROMIUM).exists(), f"{CHROMIUM} (Debian package chromium) is not installed")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need(False, "Python playwright is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield b
-        b.close()
 
 
 def _hostile_workspace(tmp_path, terrain) -> Path:
