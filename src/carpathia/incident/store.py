@@ -38,23 +38,8 @@ __all__ = ["APPLICATION_ID", "ConflictError", "Store", "Transaction", "default_d
 
 #: ``PRAGMA application_id`` of a carpathia store ("CRPT"), so other SQLite files are refused.
 APPLICATION_ID = 0x43525054
-_TABLES = frozenset(
-    {
-        "incidents",
-        "subjects",
-        "ipps",
-        "weather",
-        "periods",
-        "segments",
-        "teams",
-        "map_versions",
-        "assignments",
-        "debriefs",
-        "tracks",
-        "clues",
-        "reports",
-    }
-)
+#: The tables a caller may name: exactly the audited ones.
+_TABLES = frozenset(AUDITED)
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
