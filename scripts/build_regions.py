@@ -42,7 +42,6 @@ SHA256 = {
     "vector/ne_10m_rivers_europe_21.5-26.5E_46.5-49N.geojson": "91cb336e85fda7ee35f194b7934ea680afae28b1d9c99818b96bf700f14c087a",
     "vector/ne_10m_admin_0_boundary_lines_land_21.5-26.5E_46.5-49N.geojson": "2ec02951630e1485c77b6135f4f05e2795745dcc5532d352636850e85578ef28",
     "vector/ne_10m_populated_places_simple_21.5-26.5E_46.5-49N.geojson": "2015430acaa4859b8c1a707d2a5203bc87de2eed0170d91a2c8d9a2d3393b22c",
-    "vector/ne_10m_geography_regions_elevation_points_21.5-26.5E_46.5-49N.geojson": "64ac4add1dd4583976f2683b31e23105a97b1dd468497ecdb44fe911fc0b6bba",
     "vector/ne_10m_lakes_europe_21.5-26.5E_46.5-49N.geojson": "49cc26167139ef0ba6ecacef5b2f74a15bcb0fa56b17c793c37285e09c839d9e",
     "vector/gshhg_f_rivers_21.5-26.5E_46.5-49N.geojson": "32c8ed5739d8c936f4304a6fdafa1bd1ec4048fb01a93624eeb6d524d63466a0",
 }
