@@ -34,6 +34,7 @@ def figures(region: str) -> dict:
     top = pmap.top_cells(1)[0]
     opts = rescue_options(t, *IPP).to_dict()
     carry = opts["carry_out"]
+    dest = carry.get("destination") or {}
     ground = carry_out(t, *IPP, to=("roads", "towns")).to_dict()
     return {
         "region": region,
@@ -44,7 +45,7 @@ def figures(region: str) -> dict:
         "most_probable_cell": [round(top["lat"], 4), round(top["lon"], 4)],
         "landing": opts["verdict"],
         "carry_out": carry.get("duration") or carry.get("reason"),
-        "carry_to": (carry.get("destination") or {}).get("name") or (carry.get("destination") or {}).get("kind"),
+        "carry_to": dest.get("name") or dest.get("kind"),
         # no helicopter in the blizzard: the stretcher carry to the nearest town the grid can see
         "carry_to_town": f"{ground.get('duration') or ground.get('reason')} to "
         f"{(ground.get('destination') or {}).get('name', '-')}",

@@ -309,8 +309,8 @@ def base_map(
     ax.set_title(title or _default_title(terrain), fontsize=11, parse_math=False, pad=22 if grids else 6)
     note = terrain.meta.get("source", "")
     foot = f"{terrain.crs.to_string()}, {terrain.resolution:g} m cells. " + (f"Data: {note}" if note else "")
-    if terrain.accuracy_note():
-        foot = terrain.accuracy_note() + " " + foot
+    if accuracy := terrain.accuracy_note():
+        foot = f"{accuracy} {foot}"
     if np.isnan(z).any():
         foot += "  Grey: no elevation data."
     if rows:

@@ -276,8 +276,8 @@ def assignment_sheet_pdf(
     story.append(
         para("Made by carpathia. Check the map against the ground; report clues with time and position.", sub)
     )
-    if getattr(terrain, "accuracy_note", None) and terrain.accuracy_note():
-        story.append(para(terrain.accuracy_note(), sub))
+    if note := terrain.accuracy_note():
+        story.append(para(note, sub))
     with atomic_output(p, overwrite=overwrite) as tmp:
         doc = SimpleDocTemplate(
             str(tmp),
